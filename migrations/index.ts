@@ -1,0 +1,14 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000001_legacy_schema } from './Migration20261123000001_legacy_schema.js';
+import { Migration20261123000002_scoring_upgrade } from './Migration20261123000002_scoring_upgrade.js';
+import { Migration20261123000003_separated_queues } from './Migration20261123000003_separated_queues.js';
+
+/**
+ * Every migration, in order. Listed explicitly rather than discovered by glob so the same
+ * list loads under tsx (ESM) and ts-jest (CommonJS) with no dynamic import. Append only.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000001_legacy_schema', class: Migration20261123000001_legacy_schema },
+  { name: 'Migration20261123000002_scoring_upgrade', class: Migration20261123000002_scoring_upgrade },
+  { name: 'Migration20261123000003_separated_queues', class: Migration20261123000003_separated_queues },
+];

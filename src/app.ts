@@ -1,0 +1,234 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Config } from './config.js';
+import { createOrm, migrateUp, pendingMigrations, type Orm } from './db/orm.js';
+import { queryRows, sql } from './db/sql.js';
+import { createFormatError } from './graphql/errors.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { depthLimit } from './graphql/depth-limit.js';
+import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './graphql/http.js';
+import { createLoaders } from './graphql/loaders.js';
+import { buildGraphQLSchema } from './graphql/schema.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { ApiKeyResolver, countApiKeys, createApiKey, type Caller } from './modules/auth/api-keys.js';
+import { pgNotifyPublisher } from './modules/events/events.js';
+
+export interface App {
+  /** The port the server listens on (useful with PORT=0). */
+  port: number;
+  url: string;
+  orm: Orm;
+  metrics: Metrics;
+  /** Drains and stops everything; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  databaseUrl: string;
+  logger: Logger;
+  /** Print the generated first ADMIN key here (stdout in `npm start`); never to the log. */
+  announceAdminKey?: (key: string) => void;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+function bearer(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match ? match[1]! : null;
+}
+
+/** First start: with no key at all and no ADMIN_API_KEY, create one ADMIN key and show it once. */
+async function ensureFirstAdminKey(orm: Orm, config: Config, announce?: (key: string) => void): Promise<void> {
+  if (config.ADMIN_API_KEY) return;
+  await orm.em.fork().transactional(async (em) => {
+    // Instances starting together: one creates the key, the others wait and see it.
+    await queryRows(em, sql`SELECT pg_advisory_xact_lock(hashtext('callqueue.first-admin-key'))`);
+    if ((await countApiKeys(em)) > 0) return;
+    const created = await createApiKey(em, { role: 'ADMIN', label: 'created at first start' });
+    announce?.(created.key);
+  });
+}
+
+export async function createApp({ config, databaseUrl, logger, announceAdminKey }: AppOptions): Promise<App> {
+  const metrics = createMetrics();
+  const orm = await createOrm({ url: databaseUrl, poolSize: config.DB_POOL_SIZE, onStatement: () => metrics.dbStatements.inc() });
+  const applied = await migrateUp(orm);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+  await ensureFirstAdminKey(orm, config, announceAdminKey);
+
+  const schema = buildGraphQLSchema();
+  const keys = new ApiKeyResolver(config.ADMIN_API_KEY, config.API_KEY_CACHE_SECONDS * 1000);
+  const formatError = createFormatError(logger);
+
+  /** Resolves the presented key; no key or an unknown one is refused before execution. */
+  async function authenticate(authorization: unknown): Promise<Caller> {
+    const key = bearer(authorization);
+    if (!key) {
+      throw new GraphQLError('an API key is required: send "Authorization: Bearer <key>"', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    const caller = await keys.resolve(orm.em.fork(), key);
+    if (!caller) {
+      throw new GraphQLError('the API key presented is unknown or revoked', {
+        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+      });
+    }
+    return caller;
+  }
+
+  function buildContext(caller: Caller, requestId: string): GraphQLContext {
+    const em = orm.em.fork();
+    return {
+      requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config,
+      logger: logger.child({ requestId }),
+    };
+  }
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.INTROSPECTION,
+    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],
+    formatError: (formatted, error) => {
+      const out = formatError(formatted, error);
+      metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
+      return out;
+    },
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+
+  async function ready(): Promise<{ ok: boolean; pending: string[]; error?: string }> {
+    try {
+      await queryRows(orm.em.fork(), sql`SELECT 1`);
+      const pending = await pendingMigrations(orm);
+      return { ok: pending.length === 0, pending };
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness check failed');
+      return { ok: false, pending: [], error: 'database unreachable' };
+    }
+  }
+
+  let draining = false;
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = url.pathname;
+    const started = process.hrtime.bigint();
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    let status = 500;
+    try {
+      if (route === '/healthz') {
+        status = draining ? 503 : 200;
+        sendJson(res, status, { status: draining ? 'draining' : 'ok' });
+      } else if (route === '/readyz') {
+        const state = await ready();
+        status = state.ok && !draining ? 200 : 503;
+        sendJson(res, status, { status: status === 200 ? 'ready' : 'not ready', pendingMigrations: state.pending, ...(state.error ? { error: state.error } : {}) });
+      } else if (route === '/metrics') {
+        status = 200;
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      } else if (route === GRAPHQL_PATH) {
+        status = await handleGraphQL(req, res, requestId);
+      } else {
+        status = 404;
+        sendJson(res, 404, { error: `nothing at ${route}; the API is at ${GRAPHQL_PATH}` });
+      }
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error');
+      else res.end();
+    } finally {
+      metrics.httpRequests.inc({ route: ['/healthz', '/readyz', '/metrics', GRAPHQL_PATH].includes(route) ? route : 'other', status });
+      if (route === GRAPHQL_PATH) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.graphqlDuration.observe(seconds);
+        logger.debug({ requestId, status, ms: Math.round(seconds * 1000) }, 'graphql request');
+      }
+    }
+  });
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<number> {
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, config.MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        res.setHeader('connection', 'close');
+        sendGraphQLError(res, 413, 'BAD_REQUEST', `the request body is larger than the ${config.MAX_BODY_BYTES} bytes allowed`);
+        return 413;
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          sendGraphQLError(res, 400, 'BAD_REQUEST', 'the request body is not valid JSON; send {"query": "...", "variables": {...}}');
+          return 400;
+        }
+      } else {
+        body = text;
+      }
+    }
+    return executeGraphQL(apollo, req, res, body, async () =>
+      buildContext(await authenticate(req.headers.authorization), requestId));
+  }
+
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
+  const wsCleanup = useServer<{ authorization?: string }, { caller?: Caller }>({
+    schema,
+    onConnect: async (ctx) => {
+      try {
+        ctx.extra.caller = await authenticate(ctx.connectionParams?.authorization);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx) => buildContext(ctx.extra.caller!, randomUUID()),
+  }, wsServer);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, path: GRAPHQL_PATH }, 'callqueue is listening');
+
+  let closing: Promise<void> | null = null;
+  async function shutdown(): Promise<void> {
+    draining = true;
+    logger.info('shutting down: draining HTTP and WebSocket clients');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await wsCleanup.dispose();
+    for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+    wsServer.close();
+    const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+    await closed;
+    clearTimeout(forced);
+    await apollo.stop();
+    await orm.close(true);
+    logger.info('shut down');
+  }
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}${GRAPHQL_PATH}`,
+    orm,
+    metrics,
+    close: () => (closing ??= shutdown()),
+  };
+}

@@ -1,0 +1,19 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Caller } from '../modules/auth/api-keys.js';
+import type { EventPublisher } from '../modules/events/events.js';
+import type { Loaders } from './loaders.js';
+
+/** Everything one request (or one subscription event) works with; built fresh each time. */
+export interface GraphQLContext {
+  requestId: string;
+  /** Null when no key was presented: only `requireRole` decides what that may do. */
+  caller: Caller | null;
+  /** An EntityManager forked for this request (its own identity map). */
+  em: EntityManager;
+  loaders: Loaders;
+  events: EventPublisher;
+  config: Config;
+  logger: Logger;
+}

@@ -1,0 +1,9 @@
+/**
+ * GraphQL enums whose internal value is the lower-case name, which is what the database
+ * stores (UNSIGNED_USERS ↔ 'unsigned_users'). Read by codegen.ts and by the schema builder so
+ * resolvers and services speak database values and only the API speaks upper case.
+ */
+export const LOWERCASE_ENUMS = [
+  'QueueType', 'EntryStatus', 'AgentStatus', 'SignatureStatus', 'SignatureType',
+  'RequirementStatus', 'CallbackStatus',
+] as const;

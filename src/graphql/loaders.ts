@@ -1,0 +1,63 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AgentSchema, type Agent } from '../modules/agent/agent.entity.js';
+import { loadAgentWorkloads, type AgentWorkload } from '../modules/agent/agent.service.js';
+import { CallbackSchema, type Callback } from '../modules/callback/callback.entity.js';
+import { ClaimantSchema, ClaimRequirementSchema, type Claimant, type ClaimRequirement } from '../modules/claimant/claimant.entity.js';
+import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
+import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
+import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
+import type { QueueType } from '../modules/queue/queue-type.js';
+import { UserCallScoreSchema, type UserCallScore } from '../modules/score/score.entity.js';
+
+/**
+ * Batching of the relations a dashboard walks (agent, score, claimant, callback, …): each
+ * loader turns every load of one tick into one statement. New loaders per request, so nothing
+ * is cached across callers.
+ */
+function byKey<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): (V | null)[] {
+  const map = new Map(rows.map((r) => [keyOf(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+function groupBy<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): V[][] {
+  const map = new Map<K, V[]>(keys.map((k) => [k, []]));
+  for (const row of rows) map.get(keyOf(row))?.push(row);
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+export function createLoaders(em: EntityManager) {
+  return {
+    agent: new DataLoader<number, Agent | null>(async (ids) =>
+      byKey(await em.find(AgentSchema, { id: { $in: [...ids] } }), (a) => a.id, ids)),
+    claimant: new DataLoader<number, Claimant | null>(async (ids) =>
+      byKey(await em.find(ClaimantSchema, { userId: { $in: [...ids] } }), (c) => c.userId, ids)),
+    score: new DataLoader<number, UserCallScore | null>(async (ids) =>
+      byKey(await em.find(UserCallScoreSchema, { userId: { $in: [...ids] } }), (s) => s.userId, ids)),
+    callback: new DataLoader<number, Callback | null>(async (ids) =>
+      byKey(await em.find(CallbackSchema, { id: { $in: [...ids] } }), (c) => c.id, ids)),
+    requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>
+      groupBy(await em.find(ClaimRequirementSchema, { userId: { $in: [...userIds] } }, { orderBy: { id: 'asc' } }),
+        (r) => r.userId, userIds)),
+    entry: new DataLoader<number, QueueEntryRecord | null>(async (ids) =>
+      byKey((await entriesByIds(em, ids)).map(toEntryRecord), (e) => e.id, ids)),
+    liveEntryByUser: new DataLoader<number, QueueEntryRecord | null>(async (userIds) =>
+      byKey((await liveEntriesByUsers(em, userIds)).map(toEntryRecord), (e) => e.userId, userIds)),
+    assignedEntryByAgent: new DataLoader<number, QueueEntryRecord | null>(async (agentIds) =>
+      byKey((await assignedEntriesByAgents(em, agentIds)).map(toEntryRecord), (e) => e.assignedToAgentId!, agentIds)),
+    workload: new DataLoader<number, AgentWorkload>(async (agentIds) => {
+      const map = await loadAgentWorkloads(em, agentIds);
+      return agentIds.map((id) => map.get(id)!);
+    }),
+    queueStats: new DataLoader<QueueType, QueueStats>(async (types) => {
+      const map = await loadQueueStats(em, types);
+      return types.map((t) => map.get(t)!);
+    }),
+    entryPage: new DataLoader<EntryPageRequest & { size: number }, QueueEntryPage, string>(
+      async (requests) => loadEntryPages(em, requests),
+      { cacheKeyFn: (r) => JSON.stringify(r) },
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { buildSchema, isEnumType, type GraphQLSchema } from 'graphql';
+import { projectRoot } from '../paths.js';
+import { LOWERCASE_ENUMS } from './enum-values.js';
+import type { Resolvers } from './generated/resolvers-types.js';
+import { agentResolvers } from './resolvers/agent.js';
+import { authResolvers } from './resolvers/auth.js';
+import { callbackResolvers } from './resolvers/callback.js';
+import { claimantResolvers } from './resolvers/claimant.js';
+import { conversionResolvers } from './resolvers/conversion.js';
+import { queueResolvers } from './resolvers/queue.js';
+import { DateTime } from './resolvers/scalars.js';
+
+export function loadTypeDefs(): string[] {
+  const dir = path.join(projectRoot(), 'schema');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+}
+
+/** Internal values of the lower-case enums (UNSIGNED_USERS → 'unsigned_users'), as codegen.ts declares them. */
+function enumResolvers(typeDefs: string[]): Record<string, Record<string, string>> {
+  const sdl = buildSchema(typeDefs.join('\n'));
+  return Object.fromEntries(LOWERCASE_ENUMS.map((name) => {
+    const type = sdl.getType(name);
+    if (!isEnumType(type)) throw new Error(`${name} is not an enum of the schema`);
+    return [name, Object.fromEntries(type.getValues().map((v) => [v.name, v.name.toLowerCase()]))];
+  }));
+}
+
+const domainResolvers: Resolvers[] = [
+  queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
+];
+
+export function buildGraphQLSchema(): GraphQLSchema {
+  const typeDefs = loadTypeDefs();
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: [{ DateTime }, enumResolvers(typeDefs), ...domainResolvers] as never,
+    inheritResolversFromInterfaces: true,
+  });
+}

@@ -1,0 +1,27 @@
+import client from 'prom-client';
+
+/** Prometheus metrics of one instance; a registry per app so tests can run several. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'callqueue_' });
+  return {
+    registry,
+    httpRequests: new client.Counter({
+      name: 'callqueue_http_requests_total', help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'], registers: [registry],
+    }),
+    graphqlDuration: new client.Histogram({
+      name: 'callqueue_graphql_request_duration_seconds', help: 'GraphQL HTTP request duration',
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    }),
+    graphqlErrors: new client.Counter({
+      name: 'callqueue_graphql_errors_total', help: 'GraphQL errors sent to clients, by code',
+      labelNames: ['code'], registers: [registry],
+    }),
+    dbStatements: new client.Counter({
+      name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

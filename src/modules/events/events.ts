@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryRows, sql } from '../../db/sql.js';
+import type { QueueType } from '../queue/queue-type.js';
+
+/**
+ * The event seam. Services publish inside the transaction that made the change: the event is
+ * sent with pg_notify, which Postgres delivers only when (and if) that transaction commits, to
+ * every instance listening. Payloads carry ids; subscribers load current rows themselves.
+ */
+export const EVENT_CHANNEL = 'callqueue_events';
+
+export type QueueEventKind =
+  | 'ENTRY_ADDED' | 'ENTRY_UPDATED' | 'ENTRY_ASSIGNED' | 'ENTRY_RELEASED' | 'ENTRY_REMOVED'
+  | 'ENTRY_TRANSITIONED' | 'QUEUE_REPOPULATED';
+
+export type DomainEvent =
+  | { topic: 'queueChanged'; kind: QueueEventKind; queueType: QueueType; userId: number | null; entryId: number | null }
+  | { topic: 'callbackDue'; callbackId: number; agentId: number | null }
+  | { topic: 'callRequestUpdated'; requestId: number }
+  | { topic: 'conversionRecorded'; conversionId: number }
+  | { topic: 'migrationProgress'; runId: number };
+
+export interface EventPublisher {
+  publish(em: EntityManager, event: DomainEvent): Promise<void>;
+}
+
+/** pg_notify payloads are limited to 8000 bytes; ours are a few ids. */
+export const pgNotifyPublisher: EventPublisher = {
+  async publish(em, event) {
+    const payload = JSON.stringify({ ...event, at: new Date().toISOString() });
+    await queryRows(em, sql`SELECT pg_notify(${EVENT_CHANNEL}, ${payload})`);
+  },
+};

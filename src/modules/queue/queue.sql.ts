@@ -1,0 +1,99 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { joinSql, queryRows, raw, sql, type Sql } from '../../db/sql.js';
+import type { EntryRow } from './queue-entry.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type EntryStatus, type QueueType } from './queue-type.js';
+
+/**
+ * Read statements over both queue tables. Each returns the rows of both queues in one
+ * statement (UNION ALL), so a dashboard asking for both queues costs one round trip.
+ */
+
+const COMMON = `e.id, e.user_id, e.claim_id, e.priority_score, e.status, e.assigned_to_agent_id,
+  e.assigned_at, e.available_from, e.callback_id, e.callback_scheduled_for, e.callback_reason,
+  e.enqueued_at, e.closed_reason`;
+
+/** One column set for both tables: each table fills its own extras, NULL for the other's. */
+const EXTRAS: Record<QueueType, string> = {
+  unsigned_users: `e.signature_missing_since, e.signature_type, e.reminders_sent, e.urgent_signature,
+    NULL::text[] AS requirement_types, NULL::int AS total_requirements, NULL::int AS pending_requirements,
+    NULL::smallint AS escalation_level, NULL::timestamptz AS document_deadline`,
+  outstanding_requests: `NULL::timestamptz AS signature_missing_since, NULL::text AS signature_type,
+    NULL::int AS reminders_sent, NULL::boolean AS urgent_signature, e.requirement_types,
+    e.total_requirements, e.pending_requirements, e.escalation_level, e.document_deadline`,
+};
+
+export function selectEntry(queueType: QueueType): Sql {
+  return sql`SELECT ${raw(`'${queueType}'::text AS queue_type, ${COMMON}, ${EXTRAS[queueType]}`)}
+               FROM ${raw(QUEUE_TABLE[queueType])} e`;
+}
+
+/** Entry statuses are a closed enum; inlining them lets the planner pick the partial indexes. */
+function statusIn(statuses: readonly EntryStatus[]) {
+  return raw(`(${statuses.map((s) => `'${s.replace(/[^a-z]/g, '')}'`).join(', ')})`);
+}
+
+export interface EntryPageRequest {
+  queueType: QueueType;
+  statuses: readonly EntryStatus[];
+  /** Rows to fetch (page size + 1, to know whether another page follows). */
+  limit: number;
+  after: { priorityScore: number; availableFrom: string; id: number } | null;
+}
+
+/* listEntryPages */
+export async function listEntryPages(em: EntityManager, requests: readonly EntryPageRequest[]): Promise<(EntryRow & { batch_key: number })[]> {
+  const parts = requests.map((r, index) => {
+    const after = r.after
+      ? sql`AND (e.priority_score < ${r.after.priorityScore} OR (e.priority_score = ${r.after.priorityScore}
+                 AND (e.available_from, e.id) > (${r.after.availableFrom}::timestamptz, ${r.after.id})))`
+      : sql``;
+    return sql`(SELECT q.*, ${index}::int AS batch_key FROM (${selectEntry(r.queueType)}
+                 WHERE e.status IN ${statusIn(r.statuses)} ${after}
+                 ORDER BY e.priority_score DESC, e.available_from, e.id
+                 LIMIT ${r.limit}) q)`;
+  });
+  return queryRows(em, joinSql(parts, ' UNION ALL '));
+}
+
+/* entriesByIds */
+export async function entriesByIds(em: EntityManager, ids: readonly number[]): Promise<EntryRow[]> {
+  const parts = QUEUE_TYPES.map((t) => sql`${selectEntry(t)} WHERE e.id = ANY(${[...ids]}::bigint[])`);
+  return queryRows(em, joinSql(parts, ' UNION ALL '));
+}
+
+/* liveEntriesByUsers */
+export async function liveEntriesByUsers(em: EntityManager, userIds: readonly number[]): Promise<EntryRow[]> {
+  const parts = QUEUE_TYPES.map((t) =>
+    sql`${selectEntry(t)} WHERE e.user_id = ANY(${[...userIds]}::bigint[]) AND e.status IN ('pending', 'assigned')`);
+  return queryRows(em, joinSql(parts, ' UNION ALL '));
+}
+
+/* assignedEntriesByAgents */
+export async function assignedEntriesByAgents(em: EntityManager, agentIds: readonly number[]): Promise<EntryRow[]> {
+  const parts = QUEUE_TYPES.map((t) =>
+    sql`${selectEntry(t)} WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'`);
+  return queryRows(em, joinSql(parts, ' UNION ALL '));
+}
+
+export interface QueueStatsRow {
+  queue_type: QueueType;
+  depth: number;
+  available_now: number;
+  assigned_count: number;
+  oldest_pending_since: string | null;
+  average_wait_seconds: number | null;
+}
+
+/* queueStats: live figures of the given queues, one row each, read from the live entries only. */
+export async function queueStats(em: EntityManager, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
+  const parts = queueTypes.map((t) => sql`
+    SELECT ${raw(`'${t}'::text`)} AS queue_type,
+           count(*) FILTER (WHERE status = 'pending')::int AS depth,
+           count(*) FILTER (WHERE status = 'pending' AND available_from <= now())::int AS available_now,
+           count(*) FILTER (WHERE status = 'assigned')::int AS assigned_count,
+           min(enqueued_at) FILTER (WHERE status = 'pending') AS oldest_pending_since,
+           (avg(extract(epoch FROM now() - enqueued_at)) FILTER (WHERE status = 'pending'))::float8 AS average_wait_seconds
+      FROM ${raw(QUEUE_TABLE[t])}
+     WHERE status IN ('pending', 'assigned')`);
+  return queryRows(em, joinSql(parts, ' UNION ALL '));
+}
