@@ -1,0 +1,49 @@
+import { createApp, type App } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createTestDatabase, type TestDatabase } from './database';
+import { GraphQLClient } from './client';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface TestServer {
+  app: App;
+  db: TestDatabase;
+  /** A client with the ADMIN key of the environment. */
+  admin: GraphQLClient;
+  client(key?: string | null): GraphQLClient;
+  /** Another instance on the same database (for multi-instance tests). */
+  startAnother(env?: Record<string, string>): Promise<App>;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REPOPULATE_CRON: '', ADMIN_API_KEY: TEST_ADMIN_KEY,
+    DB_POOL_SIZE: '10', ...env,
+  });
+}
+
+/** A server on a random port over a fresh database; close() stops it and drops the database. */
+export async function startTestServer(env: Record<string, string> = {}, db?: TestDatabase): Promise<TestServer> {
+  const database = db ?? (await createTestDatabase());
+  const logger = createLogger(env.LOG_LEVEL ?? 'silent');
+  const apps: App[] = [];
+  const start = async (extra: Record<string, string> = {}) => {
+    const app = await createApp({ config: testConfig({ ...env, ...extra }), databaseUrl: database.url, logger });
+    apps.push(app);
+    return app;
+  };
+  const app = await start();
+  return {
+    app,
+    db: database,
+    admin: new GraphQLClient(app.url, TEST_ADMIN_KEY),
+    client: (key) => new GraphQLClient(app.url, key ?? null),
+    startAnother: start,
+    close: async () => {
+      await Promise.all(apps.map((a) => a.close()));
+      await database.drop();
+    },
+  };
+}
