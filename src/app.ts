@@ -125,6 +125,8 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     const started = process.hrtime.bigint();
     const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
     res.setHeader('x-request-id', requestId);
+    // While draining, tell keep-alive clients not to reuse the connection.
+    if (draining) res.setHeader('connection', 'close');
     let status = 500;
     try {
       if (route === '/healthz') {
@@ -212,12 +214,15 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     draining = true;
     logger.info('shutting down: draining HTTP and WebSocket clients');
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Connections that finish their last response become idle later: sweep them as they do.
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
     server.closeIdleConnections();
     await wsCleanup.dispose();
     for (const client of wsServer.clients) client.close(1001, 'server shutting down');
     wsServer.close();
     const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     await closed;
+    clearInterval(sweep);
     clearTimeout(forced);
     await apollo.stop();
     await orm.close(true);
