@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { seed } from '../support/seed';
-import { startTestServer, type TestServer } from '../support/server';
+import { seed } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let agent: number;

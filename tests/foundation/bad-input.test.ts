@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../support/server';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 /** Every refusal answers with a clear, coded error and the server keeps answering. */
 let server: TestServer;

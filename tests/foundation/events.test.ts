@@ -1,8 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
-import { createOrm } from '../../src/db/orm';
-import { EVENT_CHANNEL, pgNotifyPublisher } from '../../src/modules/events/events';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createOrm } from '../../src/db/orm.js';
+import { EVENT_CHANNEL, pgNotifyPublisher } from '../../src/modules/events/events.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** The event seam: what a service publishes in its transaction is seen only if it commits. */
 let db: TestDatabase;

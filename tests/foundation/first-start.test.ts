@@ -1,8 +1,8 @@
-import { createApp } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import { createTestDatabase } from '../support/database';
-import { GraphQLClient } from '../support/client';
-import { testConfig } from '../support/server';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase } from '../support/database.js';
+import { GraphQLClient } from '../support/client.js';
+import { testConfig } from '../support/server.js';
 
 /** Without ADMIN_API_KEY, the first start creates one ADMIN key and shows it once. */
 it('creates and announces an ADMIN key on the first start only, and that key works', async () => {

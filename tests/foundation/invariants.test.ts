@@ -1,5 +1,5 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { seed } from '../support/seed';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { seed } from '../support/seed.js';
 
 /** DESIGN section 4: each invariant holds against raw SQL, not only through the API. */
 let db: TestDatabase;

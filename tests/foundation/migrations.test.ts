@@ -1,6 +1,6 @@
-import { createOrm, migrateUp, pendingMigrations } from '../../src/db/orm';
-import { migrationsList } from '../../migrations/index';
-import { createTestDatabase } from '../support/database';
+import { createOrm, migrateUp, pendingMigrations } from '../../src/db/orm.js';
+import { migrationsList } from '../../migrations/index.js';
+import { createTestDatabase } from '../support/database.js';
 
 /** Every migration has a working down(): all the way down and up again on real Postgres. */
 it('migrates up from nothing, down to nothing, and up again', async () => {

@@ -1,7 +1,7 @@
-import { createApp } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import { createTestDatabase } from '../support/database';
-import { startTestServer, testConfig, type TestServer } from '../support/server';
+import { createApp } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase } from '../support/database.js';
+import { startTestServer, testConfig, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let base: string;

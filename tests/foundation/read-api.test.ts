@@ -1,5 +1,5 @@
-import { seed } from '../support/seed';
-import { startTestServer, type TestServer } from '../support/server';
+import { seed } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let s: ReturnType<typeof seed>;

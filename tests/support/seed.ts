@@ -1,4 +1,4 @@
-import type { TestDatabase } from './database';
+import type { TestDatabase } from './database.js';
 
 /**
  * Chained seed builders over raw SQL, so tests state only what matters to them:

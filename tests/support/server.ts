@@ -1,8 +1,8 @@
-import { createApp, type App } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createTestDatabase, type TestDatabase } from './database';
-import { GraphQLClient } from './client';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { GraphQLClient } from './client.js';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config.js';
 
 it('applies defaults', () => {
   const config = loadConfig({});

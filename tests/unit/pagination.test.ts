@@ -1,6 +1,6 @@
-import { DomainError } from '../../src/modules/errors';
-import { checkPageSize, decodeCursor, encodeCursor, toPage } from '../../src/modules/pagination';
-import { sql, raw } from '../../src/db/sql';
+import { DomainError } from '../../src/modules/errors.js';
+import { checkPageSize, decodeCursor, encodeCursor, toPage } from '../../src/modules/pagination.js';
+import { sql, raw } from '../../src/db/sql.js';
 
 it('round-trips cursors and refuses ones of another shape', () => {
   const cursor = encodeCursor([500, '2026-11-23 18:30:00.123456+00', 42]);
