@@ -2,6 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -102,6 +103,8 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
       metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
       return out;
     },
+    // Cache hints are unused (no HTTP caching of a live queue) and cost a hook on every field.
+    plugins: [ApolloServerPluginCacheControlDisabled()],
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
   });
