@@ -162,7 +162,9 @@ export class Migration20261123000003_separated_queues extends Migration {
       // claim reads the head of the index and never sorts the backlog.
       this.addSql(`CREATE INDEX ${table}_claim_idx ON ${table} (priority_score DESC, available_from, id)
                      WHERE status = 'pending'`);
-      // Dashboards page through any status in claim order; live entries stay few (top N).
+      // Dashboards page through the live entries (the default) or one status, in claim order.
+      this.addSql(`CREATE INDEX ${table}_live_order_idx ON ${table} (priority_score DESC, available_from, id)
+                     WHERE status IN ('pending', 'assigned')`);
       this.addSql(`CREATE INDEX ${table}_status_order_idx ON ${table} (status, priority_score DESC, available_from, id)`);
       this.addSql(`CREATE UNIQUE INDEX ${table}_live_user_idx ON ${table} (user_id)
                      WHERE status IN ('pending', 'assigned')`);

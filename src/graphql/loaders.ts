@@ -1,14 +1,17 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AgentSchema, type Agent } from '../modules/agent/agent.entity.js';
+import type { Agent } from '../modules/agent/agent.entity.js';
 import { loadAgentWorkloads, type AgentWorkload } from '../modules/agent/agent.service.js';
-import { CallbackSchema, type Callback } from '../modules/callback/callback.entity.js';
-import { ClaimantSchema, ClaimRequirementSchema, type Claimant, type ClaimRequirement } from '../modules/claimant/claimant.entity.js';
+import type { Callback } from '../modules/callback/callback.entity.js';
+import type { Claimant, ClaimRequirement } from '../modules/claimant/claimant.entity.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
 import type { QueueType } from '../modules/queue/queue-type.js';
-import { UserCallScoreSchema, type UserCallScore } from '../modules/score/score.entity.js';
+import {
+  agentsByIds, callbacksByIds, claimantsByIds, requirementsByUserIds, scoresByUserIds,
+} from '../modules/read-models.js';
+import type { UserCallScore } from '../modules/score/score.entity.js';
 
 /**
  * Batching of the relations a dashboard walks (agent, score, claimant, callback, …): each
@@ -29,16 +32,15 @@ function groupBy<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): V[]
 export function createLoaders(em: EntityManager) {
   return {
     agent: new DataLoader<number, Agent | null>(async (ids) =>
-      byKey(await em.find(AgentSchema, { id: { $in: [...ids] } }), (a) => a.id, ids)),
+      byKey(await agentsByIds(em, ids), (a) => a.id, ids)),
     claimant: new DataLoader<number, Claimant | null>(async (ids) =>
-      byKey(await em.find(ClaimantSchema, { userId: { $in: [...ids] } }), (c) => c.userId, ids)),
+      byKey(await claimantsByIds(em, ids), (c) => c.userId, ids)),
     score: new DataLoader<number, UserCallScore | null>(async (ids) =>
-      byKey(await em.find(UserCallScoreSchema, { userId: { $in: [...ids] } }), (s) => s.userId, ids)),
+      byKey(await scoresByUserIds(em, ids), (s) => s.userId, ids)),
     callback: new DataLoader<number, Callback | null>(async (ids) =>
-      byKey(await em.find(CallbackSchema, { id: { $in: [...ids] } }), (c) => c.id, ids)),
+      byKey(await callbacksByIds(em, ids), (c) => c.id, ids)),
     requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>
-      groupBy(await em.find(ClaimRequirementSchema, { userId: { $in: [...userIds] } }, { orderBy: { id: 'asc' } }),
-        (r) => r.userId, userIds)),
+      groupBy(await requirementsByUserIds(em, userIds), (r) => r.userId, userIds)),
     entry: new DataLoader<number, QueueEntryRecord | null>(async (ids) =>
       byKey((await entriesByIds(em, ids)).map(toEntryRecord), (e) => e.id, ids)),
     liveEntryByUser: new DataLoader<number, QueueEntryRecord | null>(async (userIds) =>
