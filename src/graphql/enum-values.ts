@@ -5,5 +5,5 @@
  */
 export const LOWERCASE_ENUMS = [
   'QueueType', 'EntryStatus', 'AgentStatus', 'SignatureStatus', 'SignatureType',
-  'RequirementStatus', 'CallbackStatus',
+  'RequirementStatus', 'CallbackStatus', 'CallOutcome',
 ] as const;

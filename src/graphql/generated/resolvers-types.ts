@@ -13,6 +13,7 @@ import type { ConversionPage as ConversionPageModel, ConversionEdge as Conversio
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
@@ -75,6 +76,48 @@ export type ApiKeyCreated = {
   prefix: Scalars['String']['output'];
   /** The key's role. */
   role: Role;
+};
+
+/** What happened on a call. */
+export type CallOutcome =
+  /** The claimant answered and the call was worked to an end: the entry completes. */
+  | 'answered'
+  /** The line was busy: back after a short cooldown. */
+  | 'busy'
+  /** The claimant asked to be called at another time: the entry completes (schedule a callback). */
+  | 'callback_requested'
+  /** The claimant converted on the call: a conversion is recorded. */
+  | 'converted'
+  /** The call failed technically: back after a short cooldown. */
+  | 'failed'
+  /** Nobody answered: the entry goes back to its queue after a cooldown. */
+  | 'no_answer'
+  /** The claimant refused to be called: do-not-call is set and the entry completes. */
+  | 'refused'
+  /** A voicemail was left: back after a cooldown. */
+  | 'voicemail'
+  /** The number is wrong: the entry completes; the claimant is not called for a week. */
+  | 'wrong_number';
+
+/** The outcome of a call on an assigned entry, recorded by the agent working on it. */
+export type CallOutcomeInput = {
+  /** Set true when the claimant asked not to be called again (whatever the outcome). */
+  doNotCall?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The assigned entry the call was about. */
+  entryId: Scalars['ID']['input'];
+  /** Free text for the record (at most 2,000 characters). */
+  notes?: InputMaybe<Scalars['String']['input']>;
+  outcome: CallOutcome;
+};
+
+/** What recording an outcome changed. */
+export type CallOutcomeResult = {
+  __typename?: 'CallOutcomeResult';
+  /** The conversion recorded, for a CONVERTED outcome. */
+  conversion?: Maybe<Conversion>;
+  /** The entry, now completed, pending again (after its cooldown) or removed. */
+  entry: QueueEntry;
+  score: UserCallScore;
 };
 
 /** A call promised to a claimant for a given time. */
@@ -168,6 +211,30 @@ export type Claimant = {
   userId: Scalars['ID']['output'];
 };
 
+/** What a claimant fact changed. */
+export type ClaimantFactResult = {
+  __typename?: 'ClaimantFactResult';
+  claimant: Claimant;
+  /** The conversion the fact completed, if it did. */
+  conversion?: Maybe<Conversion>;
+  /** The claimant's live entry after the change (null when it has none). */
+  entry?: Maybe<QueueEntry>;
+};
+
+/** A claimant as the claims platform knows it. Created when unknown, updated otherwise. */
+export type ClaimantInput = {
+  claimId: Scalars['ID']['input'];
+  /** Set true when the claimant must not be called. */
+  doNotCall?: InputMaybe<Scalars['Boolean']['input']>;
+  firstName?: InputMaybe<Scalars['String']['input']>;
+  lastName?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** IANA time zone, for example America/Chicago. Default UTC for a new claimant. */
+  timezone?: InputMaybe<Scalars['String']['input']>;
+  /** The claims platform's user id (a positive integer). */
+  userId: Scalars['ID']['input'];
+};
+
 /** A claimant who signed and delivered every document: it has left every queue. */
 export type Conversion = {
   __typename?: 'Conversion';
@@ -208,10 +275,57 @@ export type ConversionConnection = {
   pageInfo: PageInfo;
 };
 
+/** Conversions counted per primary agent. */
+export type ConversionCountByAgent = {
+  __typename?: 'ConversionCountByAgent';
+  agent?: Maybe<Agent>;
+  count: Scalars['Int']['output'];
+};
+
+/** Conversions counted per queue. */
+export type ConversionCountByQueue = {
+  __typename?: 'ConversionCountByQueue';
+  count: Scalars['Int']['output'];
+  queueType?: Maybe<QueueType>;
+};
+
 export type ConversionEdge = {
   __typename?: 'ConversionEdge';
   cursor: Scalars['String']['output'];
   node: Conversion;
+};
+
+/** Conversion figures over a time range. */
+export type ConversionStats = {
+  __typename?: 'ConversionStats';
+  averageCallAttempts?: Maybe<Scalars['Float']['output']>;
+  averageFinalScore?: Maybe<Scalars['Float']['output']>;
+  byPreviousQueue: Array<ConversionCountByQueue>;
+  byPrimaryAgent: Array<ConversionCountByAgent>;
+  from?: Maybe<Scalars['DateTime']['output']>;
+  to?: Maybe<Scalars['DateTime']['output']>;
+  total: Scalars['Int']['output'];
+  totalClaimValue: Scalars['Float']['output'];
+  totalEstimatedCommission: Scalars['Float']['output'];
+};
+
+/** Record a conversion by hand. */
+export type ConvertInput = {
+  /** Value of the claim, if known (≥ 0). */
+  claimValue?: InputMaybe<Scalars['Float']['input']>;
+  /** Commission expected, if known (≥ 0). */
+  estimatedCommission?: InputMaybe<Scalars['Float']['input']>;
+  /** Why, for the record. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+/** Put a claimant in a queue. */
+export type EnqueueInput = {
+  /** 0–9999; derived from the score policy when absent. */
+  priorityScore?: InputMaybe<Scalars['Int']['input']>;
+  queueType: QueueType;
+  userId: Scalars['ID']['input'];
 };
 
 /** The life of a queue entry: pending → assigned → completed, or removed. */
@@ -227,8 +341,53 @@ export type EntryStatus =
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a document the claimant owes (INTEGRATOR); a live outstanding entry is refreshed. */
+  addRequirement: ClaimRequirement;
+  /**
+   * Claims the best valid pending entry of a queue for an agent (AGENT for itself, or ADMIN), or
+   * null when none is eligible now. Entries that fail a live check are removed (with the reason)
+   * or deferred (calling window, cooldown, daily cap).
+   */
+  assignNextUser?: Maybe<QueueEntry>;
+  /** Records a conversion by hand (AGENT or ADMIN): the claimant leaves every queue. */
+  convertUser: Conversion;
   /** Creates an API key (ADMIN only). AGENT keys need `agentId` of an existing agent; other roles must not pass one. */
   createApiKey: ApiKeyCreated;
+  /** Puts a claimant in a queue (INTEGRATOR). Already in that queue: its priority is updated. In the other queue: CONFLICT. */
+  enqueueUser: QueueEntry;
+  /** Marks a document received (INTEGRATOR). The last one, with the signature obtained, converts the claimant. */
+  markRequirementReceived: ClaimantFactResult;
+  /** Records the outcome of a call on an assigned entry (its agent, or ADMIN). */
+  recordCallOutcome: CallOutcomeResult;
+  /**
+   * Records the signature (INTEGRATOR). With documents pending the claimant moves to the
+   * outstanding requests queue; with none, it converts. signatureType: initial, update or renewal.
+   */
+  recordSignature: ClaimantFactResult;
+  /** Gives an assigned entry back to its queue (its agent, or ADMIN). */
+  releaseEntry: QueueEntry;
+  /** Takes a claimant's live entry out of its queue (INTEGRATOR). */
+  removeFromQueue: QueueEntry;
+  /** Moves a claimant's live entry to the other queue, keeping enqueuedAt and any assignment (INTEGRATOR). */
+  transitionUser: QueueEntry;
+  /** Creates or updates a claimant (INTEGRATOR). */
+  upsertClaimant: Claimant;
+};
+
+
+export type MutationAddRequirementArgs = {
+  input: RequirementInput;
+};
+
+
+export type MutationAssignNextUserArgs = {
+  agentId: Scalars['ID']['input'];
+  queueType: QueueType;
+};
+
+
+export type MutationConvertUserArgs = {
+  input: ConvertInput;
 };
 
 
@@ -236,6 +395,51 @@ export type MutationCreateApiKeyArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
   role: Role;
+};
+
+
+export type MutationEnqueueUserArgs = {
+  input: EnqueueInput;
+};
+
+
+export type MutationMarkRequirementReceivedArgs = {
+  requirementId: Scalars['ID']['input'];
+};
+
+
+export type MutationRecordCallOutcomeArgs = {
+  input: CallOutcomeInput;
+};
+
+
+export type MutationRecordSignatureArgs = {
+  signatureType?: InputMaybe<Scalars['String']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationReleaseEntryArgs = {
+  entryId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRemoveFromQueueArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationTransitionUserArgs = {
+  reason: Scalars['String']['input'];
+  to: QueueType;
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpsertClaimantArgs = {
+  input: ClaimantInput;
 };
 
 /** An entry of the outstanding requests queue. */
@@ -293,6 +497,8 @@ export type Query = {
   callbacks: CallbackConnection;
   /** One claimant by user id, or null when unknown. */
   claimant?: Maybe<Claimant>;
+  /** Conversion figures over convertedAt in [from, to) (all time when absent). */
+  conversionStats: ConversionStats;
   /**
    * Conversions, newest first, filtered by a time range over `convertedAt` (from inclusive, to
    * exclusive), previous queue and primary agent. `first` is 1–500 (default 50).
@@ -304,6 +510,8 @@ export type Query = {
   queueEntry?: Maybe<QueueEntry>;
   /** Both queues. */
   queues: Array<Queue>;
+  /** How a claimant's score is made now, component by component (null for an unknown claimant). */
+  scoreBreakdown?: Maybe<ScoreBreakdown>;
   /** The live (pending or assigned) entry of a claimant, or null when it has none. */
   userQueueEntry?: Maybe<QueueEntry>;
   /** Who the caller is, as the API key presented says. */
@@ -342,6 +550,12 @@ export type QueryClaimantArgs = {
 };
 
 
+export type QueryConversionStatsArgs = {
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type QueryConversionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -359,6 +573,11 @@ export type QueryQueueArgs = {
 
 export type QueryQueueEntryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryScoreBreakdownArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -453,6 +672,15 @@ export type QueueType =
   /** Claimants who still have to sign their documents. */
   | 'unsigned_users';
 
+/** A document the claimant owes. */
+export type RequirementInput = {
+  /** When the document is due; not in the past. */
+  deadline?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Kind of document: lower case letters and underscores, for example medical_records. */
+  requirementType: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
 /** Where a requested document stands. */
 export type RequirementStatus =
   | 'pending'
@@ -469,6 +697,32 @@ export type Role =
   | 'INTEGRATOR'
   /** Queries and subscriptions. */
   | 'VIEWER';
+
+/** How a claimant's score is made: the sum of the components, clamped to 0–9999. */
+export type ScoreBreakdown = {
+  __typename?: 'ScoreBreakdown';
+  components: Array<ScoreComponent>;
+  /** When this breakdown was computed. */
+  computedAt: Scalars['DateTime']['output'];
+  /** The queue the breakdown was computed for. */
+  queueType?: Maybe<QueueType>;
+  /** The score stored on the claimant's row (as of its last update). */
+  storedScore?: Maybe<Scalars['Int']['output']>;
+  /** The score the policy gives now. */
+  total: Scalars['Int']['output'];
+  userId: Scalars['ID']['output'];
+};
+
+/** One part of a claimant's score. */
+export type ScoreComponent = {
+  __typename?: 'ScoreComponent';
+  /** How the points were reached, in words. */
+  detail: Scalars['String']['output'];
+  /** base, waiting, attempts, urgent_signature, escalation, deadline */
+  name: Scalars['String']['output'];
+  /** Points this part adds (negative for attempts). */
+  points: Scalars['Int']['output'];
+};
 
 /** Whether the claimant has signed the documents. */
 export type SignatureStatus =
@@ -626,16 +880,26 @@ export type ResolversTypes = {
   AgentWorkload: ResolverTypeWrapper<AgentWorkloadModel>;
   ApiKeyCreated: ResolverTypeWrapper<ApiKeyCreated>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CallOutcome: null;
+  CallOutcomeInput: CallOutcomeInput;
+  CallOutcomeResult: ResolverTypeWrapper<Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversTypes['Conversion']>, entry: ResolversTypes['QueueEntry'], score: ResolversTypes['UserCallScore'] }>;
   Callback: ResolverTypeWrapper<CallbackModel>;
   CallbackConnection: ResolverTypeWrapper<CallbackPageModel>;
   CallbackEdge: ResolverTypeWrapper<CallbackEdgeModel>;
   CallbackStatus: null;
   ClaimRequirement: ResolverTypeWrapper<ClaimRequirementModel>;
   Claimant: ResolverTypeWrapper<ClaimantModel>;
+  ClaimantFactResult: ResolverTypeWrapper<Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversTypes['Claimant'], conversion?: Maybe<ResolversTypes['Conversion']>, entry?: Maybe<ResolversTypes['QueueEntry']> }>;
+  ClaimantInput: ClaimantInput;
   Conversion: ResolverTypeWrapper<ConversionModel>;
   ConversionConnection: ResolverTypeWrapper<ConversionPageModel>;
+  ConversionCountByAgent: ResolverTypeWrapper<Omit<ConversionCountByAgent, 'agent'> & { agent?: Maybe<ResolversTypes['Agent']> }>;
+  ConversionCountByQueue: ResolverTypeWrapper<ConversionCountByQueue>;
   ConversionEdge: ResolverTypeWrapper<ConversionEdgeModel>;
+  ConversionStats: ResolverTypeWrapper<Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversTypes['ConversionCountByAgent']> }>;
+  ConvertInput: ConvertInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EnqueueInput: EnqueueInput;
   EntryStatus: null;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -649,8 +913,11 @@ export type ResolversTypes = {
   QueueEntryConnection: ResolverTypeWrapper<QueueEntryPageModel>;
   QueueEntryEdge: ResolverTypeWrapper<QueueEntryEdgeModel>;
   QueueType: null;
+  RequirementInput: RequirementInput;
   RequirementStatus: null;
   Role: Role;
+  ScoreBreakdown: ResolverTypeWrapper<ScoreBreakdown>;
+  ScoreComponent: ResolverTypeWrapper<ScoreComponent>;
   SignatureStatus: null;
   SignatureType: null;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -665,15 +932,24 @@ export type ResolversParentTypes = {
   AgentWorkload: AgentWorkloadModel;
   ApiKeyCreated: ApiKeyCreated;
   Boolean: Scalars['Boolean']['output'];
+  CallOutcomeInput: CallOutcomeInput;
+  CallOutcomeResult: Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversParentTypes['Conversion']>, entry: ResolversParentTypes['QueueEntry'], score: ResolversParentTypes['UserCallScore'] };
   Callback: CallbackModel;
   CallbackConnection: CallbackPageModel;
   CallbackEdge: CallbackEdgeModel;
   ClaimRequirement: ClaimRequirementModel;
   Claimant: ClaimantModel;
+  ClaimantFactResult: Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversParentTypes['Claimant'], conversion?: Maybe<ResolversParentTypes['Conversion']>, entry?: Maybe<ResolversParentTypes['QueueEntry']> };
+  ClaimantInput: ClaimantInput;
   Conversion: ConversionModel;
   ConversionConnection: ConversionPageModel;
+  ConversionCountByAgent: Omit<ConversionCountByAgent, 'agent'> & { agent?: Maybe<ResolversParentTypes['Agent']> };
+  ConversionCountByQueue: ConversionCountByQueue;
   ConversionEdge: ConversionEdgeModel;
+  ConversionStats: Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversParentTypes['ConversionCountByAgent']> };
+  ConvertInput: ConvertInput;
   DateTime: Scalars['DateTime']['output'];
+  EnqueueInput: EnqueueInput;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -685,6 +961,9 @@ export type ResolversParentTypes = {
   QueueEntry: QueueEntryRecordModel;
   QueueEntryConnection: QueueEntryPageModel;
   QueueEntryEdge: QueueEntryEdgeModel;
+  RequirementInput: RequirementInput;
+  ScoreBreakdown: ScoreBreakdown;
+  ScoreComponent: ScoreComponent;
   String: Scalars['String']['output'];
   UnsignedUserEntry: UnsignedUserEntryRecordModel;
   UserCallScore: UserCallScoreModel;
@@ -715,6 +994,14 @@ export type ApiKeyCreatedResolvers<ContextType = GraphQLContext, ParentType exte
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+};
+
+export type CallOutcomeResolvers = { ANSWERED: 'answered', BUSY: 'busy', CALLBACK_REQUESTED: 'callback_requested', CONVERTED: 'converted', FAILED: 'failed', NO_ANSWER: 'no_answer', REFUSED: 'refused', VOICEMAIL: 'voicemail', WRONG_NUMBER: 'wrong_number' };
+
+export type CallOutcomeResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CallOutcomeResult'] = ResolversParentTypes['CallOutcomeResult']> = {
+  conversion?: Resolver<Maybe<ResolversTypes['Conversion']>, ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['UserCallScore'], ParentType, ContextType>;
 };
 
 export type CallbackResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Callback'] = ResolversParentTypes['Callback']> = {
@@ -769,6 +1056,12 @@ export type ClaimantResolvers<ContextType = GraphQLContext, ParentType extends R
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type ClaimantFactResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClaimantFactResult'] = ResolversParentTypes['ClaimantFactResult']> = {
+  claimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType>;
+  conversion?: Resolver<Maybe<ResolversTypes['Conversion']>, ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
+};
+
 export type ConversionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Conversion'] = ResolversParentTypes['Conversion']> = {
   claimValue?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
@@ -795,9 +1088,31 @@ export type ConversionConnectionResolvers<ContextType = GraphQLContext, ParentTy
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
+export type ConversionCountByAgentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConversionCountByAgent'] = ResolversParentTypes['ConversionCountByAgent']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ConversionCountByQueueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConversionCountByQueue'] = ResolversParentTypes['ConversionCountByQueue']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+};
+
 export type ConversionEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConversionEdge'] = ResolversParentTypes['ConversionEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType>;
+};
+
+export type ConversionStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ConversionStats'] = ResolversParentTypes['ConversionStats']> = {
+  averageCallAttempts?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  averageFinalScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  byPreviousQueue?: Resolver<Array<ResolversTypes['ConversionCountByQueue']>, ParentType, ContextType>;
+  byPrimaryAgent?: Resolver<Array<ResolversTypes['ConversionCountByAgent']>, ParentType, ContextType>;
+  from?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  to?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalClaimValue?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  totalEstimatedCommission?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -807,7 +1122,18 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed', PENDING: 'pending', REMOVED: 'removed' };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addRequirement?: Resolver<ResolversTypes['ClaimRequirement'], ParentType, ContextType, RequireFields<MutationAddRequirementArgs, 'input'>>;
+  assignNextUser?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<MutationAssignNextUserArgs, 'agentId' | 'queueType'>>;
+  convertUser?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType, RequireFields<MutationConvertUserArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'role'>>;
+  enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
+  markRequirementReceived?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationMarkRequirementReceivedArgs, 'requirementId'>>;
+  recordCallOutcome?: Resolver<ResolversTypes['CallOutcomeResult'], ParentType, ContextType, RequireFields<MutationRecordCallOutcomeArgs, 'input'>>;
+  recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
+  releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
+  removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
+  transitionUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationTransitionUserArgs, 'reason' | 'to' | 'userId'>>;
+  upsertClaimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType, RequireFields<MutationUpsertClaimantArgs, 'input'>>;
 };
 
 export type OutstandingRequestEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OutstandingRequestEntry'] = ResolversParentTypes['OutstandingRequestEntry']> = {
@@ -846,10 +1172,12 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   callScore?: Resolver<Maybe<ResolversTypes['UserCallScore']>, ParentType, ContextType, RequireFields<QueryCallScoreArgs, 'userId'>>;
   callbacks?: Resolver<ResolversTypes['CallbackConnection'], ParentType, ContextType, RequireFields<QueryCallbacksArgs, 'first'>>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType, RequireFields<QueryClaimantArgs, 'userId'>>;
+  conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
   queues?: Resolver<Array<ResolversTypes['Queue']>, ParentType, ContextType>;
+  scoreBreakdown?: Resolver<Maybe<ResolversTypes['ScoreBreakdown']>, ParentType, ContextType, RequireFields<QueryScoreBreakdownArgs, 'userId'>>;
   userQueueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryUserQueueEntryArgs, 'userId'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
@@ -882,6 +1210,21 @@ export type QueueEntryEdgeResolvers<ContextType = GraphQLContext, ParentType ext
 export type QueueTypeResolvers = { OUTSTANDING_REQUESTS: 'outstanding_requests', UNSIGNED_USERS: 'unsigned_users' };
 
 export type RequirementStatusResolvers = { PENDING: 'pending', RECEIVED: 'received', WAIVED: 'waived' };
+
+export type ScoreBreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreBreakdown'] = ResolversParentTypes['ScoreBreakdown']> = {
+  components?: Resolver<Array<ResolversTypes['ScoreComponent']>, ParentType, ContextType>;
+  computedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  queueType?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+  storedScore?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ScoreComponentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreComponent'] = ResolversParentTypes['ScoreComponent']> = {
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type SignatureStatusResolvers = { MISSING: 'missing', OBTAINED: 'obtained' };
 
@@ -936,15 +1279,21 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AgentStatus?: AgentStatusResolvers;
   AgentWorkload?: AgentWorkloadResolvers<ContextType>;
   ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
+  CallOutcome?: CallOutcomeResolvers;
+  CallOutcomeResult?: CallOutcomeResultResolvers<ContextType>;
   Callback?: CallbackResolvers<ContextType>;
   CallbackConnection?: CallbackConnectionResolvers<ContextType>;
   CallbackEdge?: CallbackEdgeResolvers<ContextType>;
   CallbackStatus?: CallbackStatusResolvers;
   ClaimRequirement?: ClaimRequirementResolvers<ContextType>;
   Claimant?: ClaimantResolvers<ContextType>;
+  ClaimantFactResult?: ClaimantFactResultResolvers<ContextType>;
   Conversion?: ConversionResolvers<ContextType>;
   ConversionConnection?: ConversionConnectionResolvers<ContextType>;
+  ConversionCountByAgent?: ConversionCountByAgentResolvers<ContextType>;
+  ConversionCountByQueue?: ConversionCountByQueueResolvers<ContextType>;
   ConversionEdge?: ConversionEdgeResolvers<ContextType>;
+  ConversionStats?: ConversionStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EntryStatus?: EntryStatusResolvers;
   Mutation?: MutationResolvers<ContextType>;
@@ -957,6 +1306,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueEntryEdge?: QueueEntryEdgeResolvers<ContextType>;
   QueueType?: QueueTypeResolvers;
   RequirementStatus?: RequirementStatusResolvers;
+  ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
+  ScoreComponent?: ScoreComponentResolvers<ContextType>;
   SignatureStatus?: SignatureStatusResolvers;
   SignatureType?: SignatureTypeResolvers;
   UnsignedUserEntry?: UnsignedUserEntryResolvers<ContextType>;
