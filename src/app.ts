@@ -19,6 +19,8 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { ApiKeyResolver, countApiKeys, createApiKey, type Caller } from './modules/auth/api-keys.js';
 import { pgNotifyPublisher } from './modules/events/events.js';
+import { queueSettings } from './modules/operation.js';
+import { separatedQueueRepository } from './modules/queue/queue.repository.js';
 
 export interface App {
   /** The port the server listens on (useful with PORT=0). */
@@ -68,6 +70,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const schema = buildGraphQLSchema();
   const keys = new ApiKeyResolver(config.ADMIN_API_KEY, config.API_KEY_CACHE_SECONDS * 1000);
   const formatError = createFormatError(logger);
+  const settings = queueSettings(config);
 
   /** Resolves the presented key; no key or an unknown one is refused before execution. */
   async function authenticate(authorization: unknown): Promise<Caller> {
@@ -89,7 +92,8 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   function buildContext(caller: Caller, requestId: string): GraphQLContext {
     const em = orm.em.fork();
     return {
-      requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config,
+      requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config, settings,
+      queues: separatedQueueRepository, metrics,
       logger: logger.child({ requestId }),
     };
   }

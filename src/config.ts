@@ -5,6 +5,12 @@ import { z } from 'zod';
  * the code reads `process.env`; tests build a Config with `loadConfig({...})`.
  */
 const cronExpression = z.string().trim();
+
+/** Minutes before a claimant is called again after each outcome. */
+export const DEFAULT_COOLDOWNS: Readonly<Record<string, number>> = {
+  answered: 1440, no_answer: 120, busy: 30, voicemail: 240, wrong_number: 10080,
+  callback_requested: 0, refused: 0, converted: 0, failed: 15,
+};
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const schema = z.object({
@@ -28,6 +34,28 @@ const schema = z.object({
   /** How long a looked-up API key is trusted before it is read again (revocation delay). */
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(10),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Claimants are called between these local times (HH:MM, the claimant's time zone). */
+  CALLING_WINDOW_START: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('08:00'),
+  CALLING_WINDOW_END: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('21:00'),
+  DAILY_ATTEMPT_CAP: positiveInt(3),
+  MAX_ASSIGNED_PER_AGENT: positiveInt(1),
+  /** A callback with a preferred agent goes only to that agent until this long after it is due. */
+  PREFERRED_AGENT_GRACE_MINUTES: z.coerce.number().int().min(0).default(15),
+  /** How many entries one claim may check (drop or defer) before it gives up and returns null. */
+  CLAIM_MAX_CHECKS: positiveInt(20),
+  /** Minutes before a claimant is called again, per outcome: "no_answer=120,busy=30,…". */
+  OUTCOME_COOLDOWNS: z.string().default('').transform((text, ctx) => {
+    const cooldowns: Record<string, number> = { ...DEFAULT_COOLDOWNS };
+    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [outcome, minutes] = pair.split('=');
+      if (!outcome || !(outcome in DEFAULT_COOLDOWNS) || !/^\d+$/.test(minutes ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not outcome=minutes with an outcome among ${Object.keys(DEFAULT_COOLDOWNS).join(', ')}` });
+        return z.NEVER;
+      }
+      cooldowns[outcome] = Number(minutes);
+    }
+    return cooldowns;
+  }),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -18,6 +18,11 @@ export function createMetrics() {
       name: 'callqueue_graphql_errors_total', help: 'GraphQL errors sent to clients, by code',
       labelNames: ['code'], registers: [registry],
     }),
+    claimDuration: new client.Histogram({
+      name: 'callqueue_claim_duration_seconds', help: 'assignNextUser latency, by queue and result',
+      labelNames: ['queue', 'result'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
     dbStatements: new client.Counter({
       name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
     }),

@@ -3,6 +3,9 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Caller } from '../modules/auth/api-keys.js';
 import type { EventPublisher } from '../modules/events/events.js';
+import type { QueueSettings } from '../modules/operation.js';
+import type { QueueRepository } from '../modules/queue/queue.repository.js';
+import type { Metrics } from '../metrics.js';
 import type { Loaders } from './loaders.js';
 
 /** Everything one request (or one subscription event) works with; built fresh each time. */
@@ -15,5 +18,9 @@ export interface GraphQLContext {
   loaders: Loaders;
   events: EventPublisher;
   config: Config;
+  settings: QueueSettings;
+  /** Queue reads and writes of the current migration phase. */
+  queues: QueueRepository;
+  metrics: Metrics;
   logger: Logger;
 }

@@ -10,6 +10,7 @@ import { authResolvers } from './resolvers/auth.js';
 import { callbackResolvers } from './resolvers/callback.js';
 import { claimantResolvers } from './resolvers/claimant.js';
 import { conversionResolvers } from './resolvers/conversion.js';
+import { operationResolvers } from './resolvers/operations.js';
 import { queueResolvers } from './resolvers/queue.js';
 import { DateTime } from './resolvers/scalars.js';
 
@@ -30,7 +31,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 }
 
 const domainResolvers: Resolvers[] = [
-  queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
+  queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers, operationResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

@@ -22,9 +22,13 @@ const EXTRAS: Record<QueueType, string> = {
     e.total_requirements, e.pending_requirements, e.escalation_level, e.document_deadline`,
 };
 
+/** The entry column list over alias `e` (for SELECT and for UPDATE … RETURNING). */
+export function entryColumns(queueType: QueueType) {
+  return raw(`'${queueType}'::text AS queue_type, ${COMMON}, ${EXTRAS[queueType]}`);
+}
+
 export function selectEntry(queueType: QueueType): Sql {
-  return sql`SELECT ${raw(`'${queueType}'::text AS queue_type, ${COMMON}, ${EXTRAS[queueType]}`)}
-               FROM ${raw(QUEUE_TABLE[queueType])} e`;
+  return sql`SELECT ${entryColumns(queueType)} FROM ${raw(QUEUE_TABLE[queueType])} e`;
 }
 
 /** Entry statuses are a closed enum; inlining them lets the planner pick the partial indexes. */

@@ -1,0 +1,65 @@
+import { conflict, notFound } from '../errors.js';
+import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import { checkEligibility } from './eligibility.js';
+import type { QueueEntryRecord } from './queue-entry.js';
+import type { QueueType } from './queue-type.js';
+
+/**
+ * assignNextUser: one transaction. The agent row is locked first (so one agent's parallel
+ * claims cannot both pass the "at most N assigned" check); then the best pending entry is
+ * locked with SKIP LOCKED, checked against live facts, and assigned — or removed / deferred,
+ * and the next one is tried, up to CLAIM_MAX_CHECKS. Parallel agents never see the same row.
+ */
+export async function assignNextUser(op: Operation, agentId: number, queueType: QueueType): Promise<QueueEntryRecord | null> {
+  return inTransaction(op, async (tx) => {
+    const agent = await tx.queues.lockAgent(tx.em, agentId);
+    if (!agent) throw notFound(`agent ${agentId} does not exist`);
+    if (!agent.isActive) throw conflict(`agent ${agentId} is not active`);
+    if (agent.assigned >= tx.settings.maxAssignedPerAgent) {
+      throw conflict(`agent ${agentId} already holds ${agent.assigned} assigned entr${agent.assigned === 1 ? 'y' : 'ies'} ` +
+        `(at most ${tx.settings.maxAssignedPerAgent}); record an outcome or release it first`);
+    }
+    for (let checks = 0; checks < tx.settings.claimMaxChecks; checks += 1) {
+      const candidate = await tx.queues.claimCandidate(tx.em, queueType, agentId, tx.settings.preferredAgentGraceMinutes);
+      if (!candidate) return null;
+      const now = new Date();
+      const verdict = checkEligibility({ ...candidate, queueType }, now, {
+        window: tx.settings.window, dailyAttemptCap: tx.settings.dailyAttemptCap,
+      });
+      if (verdict.kind === 'assign') {
+        const assigned = await tx.queues.assign(tx.em, candidate.entry, agentId);
+        await publishEntry(tx, 'ENTRY_ASSIGNED', assigned);
+        return assigned;
+      }
+      if (verdict.kind === 'remove') {
+        const removed = await tx.queues.close(tx.em, candidate.entry, 'removed', verdict.reason);
+        await recordTransition(tx, removed.userId, queueType, null, `claim check: ${verdict.reason}`);
+        await publishEntry(tx, 'ENTRY_REMOVED', removed);
+      } else {
+        const deferred = await tx.queues.defer(tx.em, candidate.entry, verdict.until);
+        await publishEntry(tx, 'ENTRY_UPDATED', deferred);
+      }
+    }
+    return null;
+  });
+}
+
+/** The assigned entry `entryId`, locked; refused unless `agentId` (when given) holds it. */
+export async function lockAssignedEntry(op: Operation, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
+  const entry = await op.queues.entryById(op.em, entryId, true);
+  if (!entry) throw notFound(`queue entry ${entryId} does not exist`);
+  if (entry.status !== 'assigned') throw conflict(`queue entry ${entryId} is ${entry.status}, not assigned`);
+  if (agentId !== null && entry.assignedToAgentId !== agentId) {
+    throw conflict(`queue entry ${entryId} is assigned to agent ${entry.assignedToAgentId}, not to agent ${agentId}`);
+  }
+  return entry;
+}
+
+export async function releaseEntry(op: Operation, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
+  return inTransaction(op, async (tx) => {
+    const entry = await lockAssignedEntry(tx, entryId, agentId);
+    const released = await tx.queues.release(tx.em, entry, null);
+    await publishEntry(tx, 'ENTRY_RELEASED', released);
+    return released;
+  });
+}

@@ -1,0 +1,203 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryOne, queryRows, raw, sql, toDate } from '../../db/sql.js';
+import { toEntryRecord, type EntryRow, type QueueEntryRecord } from './queue-entry.js';
+import { entryColumns, selectEntry } from './queue.sql.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from './queue-type.js';
+
+/**
+ * Every read and write of queue entries goes through this interface, so the legacy migration
+ * can put a legacy or dual-writing implementation behind it. This file implements it over the
+ * separated tables. All methods run in the caller's transaction (the `em` passed in).
+ */
+export interface EntryDetails {
+  priorityScore: number;
+  signatureMissingSince?: Date | null;
+  signatureType?: string | null;
+  urgentSignature?: boolean;
+  requirementTypes?: string[];
+  totalRequirements?: number;
+  pendingRequirements?: number;
+  escalationLevel?: number;
+  documentDeadline?: Date | null;
+}
+
+export interface NewEntry extends EntryDetails {
+  queueType: QueueType;
+  userId: number;
+  claimId: string;
+  enqueuedAt?: Date;
+  availableFrom?: Date;
+  /** Carried over by a transition: an assigned entry stays with its agent. */
+  assignedToAgentId?: number | null;
+  assignedAt?: Date | null;
+  callbackId?: number | null;
+  callbackScheduledFor?: Date | null;
+  callbackReason?: string | null;
+  remindersSent?: number;
+}
+
+/** A locked pending entry with the facts its claim checks read. */
+export interface ClaimCandidate {
+  entry: QueueEntryRecord;
+  timezone: string;
+  doNotCall: boolean;
+  converted: boolean;
+  signatureObtained: boolean;
+  scoreActive: boolean;
+  nextCallAfter: Date | null;
+  attemptsToday: number;
+  hasPendingRequirement: boolean;
+}
+
+export interface QueueRepository {
+  liveEntry(em: EntityManager, userId: number, lock: boolean): Promise<QueueEntryRecord | null>;
+  entryById(em: EntityManager, id: number, lock: boolean): Promise<QueueEntryRecord | null>;
+  insert(em: EntityManager, entry: NewEntry): Promise<QueueEntryRecord>;
+  updateDetails(em: EntityManager, entry: QueueEntryRecord, details: EntryDetails): Promise<QueueEntryRecord>;
+  close(em: EntityManager, entry: QueueEntryRecord, status: 'completed' | 'removed', reason: string): Promise<QueueEntryRecord>;
+  /** Back to pending, available from `availableFrom` (now when null), optionally re-prioritised. */
+  release(em: EntityManager, entry: QueueEntryRecord, availableFrom: Date | null, priorityScore?: number): Promise<QueueEntryRecord>;
+  defer(em: EntityManager, entry: QueueEntryRecord, until: Date): Promise<QueueEntryRecord>;
+  assign(em: EntityManager, entry: QueueEntryRecord, agentId: number): Promise<QueueEntryRecord>;
+  /** Locks the agent row (serialising its claims) and counts its assigned entries; null when unknown. */
+  lockAgent(em: EntityManager, agentId: number): Promise<{ isActive: boolean; assigned: number } | null>;
+  /** Locks the best claimable pending entry of a queue for this agent, with its facts. */
+  claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number): Promise<ClaimCandidate | null>;
+}
+
+type Row = EntryRow & Record<string, unknown>;
+const one = async (em: EntityManager, statement: ReturnType<typeof sql>) => {
+  const row = await queryOne<Row>(em, statement);
+  if (!row) throw new Error('queue repository: the statement returned no row');
+  return toEntryRecord(row);
+};
+const table = (t: QueueType) => raw(QUEUE_TABLE[t]);
+
+export const separatedQueueRepository: QueueRepository = {
+  async liveEntry(em, userId, lock) {
+    // A claimant's live entry is in one table at most (invariant 1); both are looked at.
+    for (const t of QUEUE_TYPES) {
+      const row = await queryOne<Row>(em, sql`${selectEntry(t)}
+        WHERE e.user_id = ${userId} AND e.status IN ('pending', 'assigned') ${raw(lock ? 'FOR UPDATE' : '')}`);
+      if (row) return toEntryRecord(row);
+    }
+    return null;
+  },
+
+  async entryById(em, id, lock) {
+    for (const t of QUEUE_TYPES) {
+      const row = await queryOne<Row>(em, sql`${selectEntry(t)} WHERE e.id = ${id} ${raw(lock ? 'FOR UPDATE' : '')}`);
+      if (row) return toEntryRecord(row);
+    }
+    return null;
+  },
+
+  async insert(em, n) {
+    const now = new Date();
+    const common = sql`${n.userId}, ${n.claimId}, ${n.priorityScore}, ${n.assignedToAgentId ? 'assigned' : 'pending'},
+      ${n.assignedToAgentId ?? null}, ${n.assignedToAgentId ? (n.assignedAt ?? now) : null}, ${n.availableFrom ?? now},
+      ${n.callbackId ?? null}, ${n.callbackScheduledFor ?? null}, ${n.callbackReason ?? null}, ${n.enqueuedAt ?? now}`;
+    const head = raw(`user_id, claim_id, priority_score, status, assigned_to_agent_id, assigned_at, available_from,
+      callback_id, callback_scheduled_for, callback_reason, enqueued_at`);
+    if (n.queueType === 'unsigned_users') {
+      return one(em, sql`/* insertUnsignedEntry */ INSERT INTO unsigned_users_queue AS e (${head},
+          signature_missing_since, signature_type, reminders_sent, urgent_signature)
+        VALUES (${common}, ${n.signatureMissingSince ?? null}, ${n.signatureType ?? null}, ${n.remindersSent ?? 0}, ${n.urgentSignature ?? false})
+        RETURNING ${entryColumns('unsigned_users')}`);
+    }
+    return one(em, sql`/* insertOutstandingEntry */ INSERT INTO outstanding_requests_queue AS e (${head},
+        requirement_types, total_requirements, pending_requirements, escalation_level, document_deadline)
+      VALUES (${common}, ${n.requirementTypes ?? []}::text[], ${n.totalRequirements ?? 0}, ${n.pendingRequirements ?? 0},
+              ${n.escalationLevel ?? 0}, ${n.documentDeadline ?? null})
+      RETURNING ${entryColumns('outstanding_requests')}`);
+  },
+
+  async updateDetails(em, entry, d) {
+    const t = entry.queueType;
+    const extras = t === 'unsigned_users'
+      ? sql`signature_missing_since = ${d.signatureMissingSince ?? null}, signature_type = ${d.signatureType ?? null},
+            urgent_signature = ${d.urgentSignature ?? false}`
+      : sql`requirement_types = ${d.requirementTypes ?? []}::text[], total_requirements = ${d.totalRequirements ?? 0},
+            pending_requirements = ${d.pendingRequirements ?? 0}, escalation_level = ${d.escalationLevel ?? 0},
+            document_deadline = ${d.documentDeadline ?? null}`;
+    // A callback entry keeps its top priority until the callback is done.
+    return one(em, sql`/* updateEntryDetails */ UPDATE ${table(t)} e
+      SET priority_score = CASE WHEN e.callback_id IS NULL THEN ${d.priorityScore} ELSE e.priority_score END,
+          ${extras}, updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(t)}`);
+  },
+
+  async close(em, entry, status, reason) {
+    return one(em, sql`/* closeEntry */ UPDATE ${table(entry.queueType)} e
+      SET status = ${status}, assigned_to_agent_id = CASE WHEN ${status} = 'removed' THEN NULL ELSE e.assigned_to_agent_id END,
+          closed_at = now(), closed_reason = ${reason.slice(0, 500)}, updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
+  },
+
+  async release(em, entry, availableFrom, priorityScore) {
+    return one(em, sql`/* releaseEntry */ UPDATE ${table(entry.queueType)} e
+      SET status = 'pending', assigned_to_agent_id = NULL, assigned_at = NULL,
+          available_from = greatest(now(), coalesce(${availableFrom}::timestamptz, now())),
+          priority_score = coalesce(${priorityScore ?? null}::int, e.priority_score), updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
+  },
+
+  async defer(em, entry, until) {
+    return one(em, sql`/* deferEntry */ UPDATE ${table(entry.queueType)} e SET available_from = ${until}, updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
+  },
+
+  async assign(em, entry, agentId) {
+    return one(em, sql`/* assignEntry */ UPDATE ${table(entry.queueType)} e
+      SET status = 'assigned', assigned_to_agent_id = ${agentId}, assigned_at = now(), updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
+  },
+
+  async lockAgent(em, agentId) {
+    const row = await queryOne<{ is_active: boolean; assigned: number }>(em, sql`/* lockAgent */
+      SELECT a.is_active,
+             ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = a.id AND status = 'assigned') +
+              (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = a.id AND status = 'assigned'))::int AS assigned
+        FROM agents a WHERE a.id = ${agentId} FOR UPDATE OF a`);
+    return row ? { isActive: row.is_active, assigned: row.assigned } : null;
+  },
+
+  /*
+   * claimCandidate: the head of the claim index, locked with SKIP LOCKED so parallel claims
+   * never wait for each other nor take the same entry, joined to the facts its checks read.
+   * Entries whose claimant is on a call, or whose callback belongs to another agent until its
+   * grace passes, are filtered before locking: they are not this agent's to take.
+   */
+  async claimCandidate(em, queueType, agentId, graceMinutes) {
+    const rows = await queryRows<Row>(em, sql`/* claimCandidate */
+      SELECT ${entryColumns(queueType)}, c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
+             c.signature_status = 'obtained' AS signature_obtained,
+             coalesce(s.is_active, false) AS score_active, s.next_call_after,
+             CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS attempts_today,
+             EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement
+        FROM (SELECT * FROM ${table(queueType)} q
+               WHERE q.status = 'pending' AND q.available_from <= now()
+                 AND NOT EXISTS (SELECT 1 FROM call_sessions cs WHERE cs.user_id = q.user_id AND cs.status = 'active')
+                 AND (q.callback_id IS NULL OR NOT EXISTS (
+                       SELECT 1 FROM callbacks cb WHERE cb.id = q.callback_id AND cb.agent_id IS NOT NULL
+                          AND cb.agent_id <> ${agentId} AND cb.scheduled_for + make_interval(mins => ${graceMinutes}) > now()))
+               ORDER BY q.priority_score DESC, q.available_from, q.id
+               LIMIT 1
+               FOR UPDATE SKIP LOCKED) e
+        JOIN claimants c ON c.user_id = e.user_id
+        LEFT JOIN user_call_scores s ON s.user_id = e.user_id`);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      entry: toEntryRecord(row),
+      timezone: row.timezone as string,
+      doNotCall: row.do_not_call as boolean,
+      converted: row.converted as boolean,
+      signatureObtained: row.signature_obtained as boolean,
+      scoreActive: row.score_active as boolean,
+      nextCallAfter: toDate(row.next_call_after as string | null),
+      attemptsToday: row.attempts_today as number,
+      hasPendingRequirement: row.has_pending_requirement as boolean,
+    };
+  },
+};

@@ -1,0 +1,33 @@
+import { queryOne, sql, toDate } from '../../db/sql.js';
+import type { Operation } from '../operation.js';
+import type { QueueType } from '../queue/queue-type.js';
+
+/* syncScore: the claimant's score row follows its queue and the policy's score (created if missing). */
+export async function syncScore(op: Operation, userId: number, queueType: QueueType | null, score: number): Promise<void> {
+  await queryOne(op.em, sql`/* syncScore */
+    INSERT INTO user_call_scores (user_id, current_score, current_queue_type, is_active, last_queue_check)
+    VALUES (${userId}, ${score}, ${queueType}, true, now())
+    ON CONFLICT (user_id) DO UPDATE
+      SET current_score = EXCLUDED.current_score, current_queue_type = EXCLUDED.current_queue_type,
+          last_queue_check = now(), updated_at = now()`);
+}
+
+/* recordAttempt: one more call attempt; the daily count restarts on a new (UTC) day. */
+export async function recordAttempt(
+  op: Operation, userId: number, outcome: string, cooldownMinutes: number,
+): Promise<{ totalAttempts: number; attemptsToday: number; nextCallAfter: Date }> {
+  const row = await queryOne<{ total_attempts: number; attempts_today: number; next_call_after: string }>(op.em, sql`/* recordAttempt */
+    INSERT INTO user_call_scores AS s (user_id, total_attempts, attempts_today, last_reset_date, last_call_at, last_outcome, next_call_after)
+    VALUES (${userId}, 1, 1, (now() AT TIME ZONE 'UTC')::date, now(), ${outcome}, now() + make_interval(mins => ${cooldownMinutes}))
+    ON CONFLICT (user_id) DO UPDATE SET
+      total_attempts = s.total_attempts + 1,
+      attempts_today = CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today + 1 ELSE 1 END,
+      last_reset_date = (now() AT TIME ZONE 'UTC')::date,
+      last_call_at = now(), last_outcome = EXCLUDED.last_outcome, next_call_after = EXCLUDED.next_call_after, updated_at = now()
+    RETURNING total_attempts, attempts_today, next_call_after`);
+  return { totalAttempts: row!.total_attempts, attemptsToday: row!.attempts_today, nextCallAfter: toDate(row!.next_call_after)! };
+}
+
+export async function deactivateScore(op: Operation, userId: number): Promise<void> {
+  await queryOne(op.em, sql`/* deactivateScore */ UPDATE user_call_scores SET is_active = false, updated_at = now() WHERE user_id = ${userId}`);
+}
