@@ -154,12 +154,16 @@ export const separatedQueueRepository: QueueRepository = {
   },
 
   async lockAgent(em, agentId) {
-    const row = await queryOne<{ is_active: boolean; assigned: number }>(em, sql`/* lockAgent */
-      SELECT a.is_active,
-             ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = a.id AND status = 'assigned') +
-              (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = a.id AND status = 'assigned'))::int AS assigned
-        FROM agents a WHERE a.id = ${agentId} FOR UPDATE OF a`);
-    return row ? { isActive: row.is_active, assigned: row.assigned } : null;
+    const agent = await queryOne<{ is_active: boolean }>(em, sql`/* lockAgent */
+      SELECT is_active FROM agents WHERE id = ${agentId} FOR UPDATE`);
+    if (!agent) return null;
+    // Counted in a statement of its own: under READ COMMITTED a statement that waited for the
+    // lock still reads the snapshot taken before the wait, and would miss the entry the
+    // previous holder just assigned.
+    const held = await queryOne<{ assigned: number }>(em, sql`/* agentAssignedCount */
+      SELECT ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned') +
+              (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned'))::int AS assigned`);
+    return { isActive: agent.is_active, assigned: held!.assigned };
   },
 
   /*
