@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createApp } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase } from '../support/database.js';
@@ -52,20 +53,32 @@ it('an unknown path is a 404 that points at /graphql', async () => {
   expect(response.status).toBe(404);
 });
 
-it('close() finishes in-flight requests, then refuses new connections, and is idempotent', async () => {
+it('close() finishes a request already in flight, then refuses new connections, and is idempotent', async () => {
   const db = await createTestDatabase();
   const app = await createApp({ config: testConfig(), databaseUrl: db.url, logger: createLogger('silent') });
   try {
-    // A request that holds a connection for a moment while shutdown starts.
-    const inFlight = fetch(app.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${testConfig().ADMIN_API_KEY}` },
-      body: JSON.stringify({ query: '{ agents { id } queues { depth } }' }),
+    // Headers and half the body are sent before shutdown starts: the request is in flight.
+    const body = JSON.stringify({ query: '{ agents { id } queues { depth } }' });
+    const { port } = new URL(app.url);
+    let received = '';
+    const response = new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1', port: Number(port), path: '/graphql', method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${testConfig().ADMIN_API_KEY}` },
+      }, (res) => {
+        res.on('data', (chunk) => { received += chunk; });
+        res.on('end', () => resolve(res.statusCode!));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        closing = Promise.all([app.close(), app.close()]);
+        setTimeout(() => req.end(body.slice(10)), 50);
+      }, 50);
     });
-    await new Promise((r) => setTimeout(r, 5));
-    const closing = Promise.all([app.close(), app.close()]);
-    const response = await inFlight;
-    expect(response.status).toBe(200);
+    let closing: Promise<unknown> = Promise.resolve();
+    expect(await response).toBe(200);
+    expect(JSON.parse(received).data.agents).toEqual([]);
     await closing;
     await expect(fetch(app.url)).rejects.toThrow();
   } finally {
