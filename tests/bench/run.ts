@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import pg from 'pg';
+import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
 import { machineDescription, startBenchDatabase, type SuiteResult } from './harness.js';
 
@@ -7,7 +8,8 @@ import { machineDescription, startBenchDatabase, type SuiteResult } from './harn
  * npm run bench: runs every suite against one embedded PostgreSQL and writes BENCHMARKS.md.
  * Each suite measures its baseline in the same run, so figures are ratios on this machine.
  */
-const suites = [dashboardSuite];
+const long = process.argv.includes('--long');
+const suites = [dashboardSuite, (db: Parameters<typeof dashboardSuite>[0]) => claimsSuite(db, { long, seconds: 15 })];
 
 async function main(): Promise<void> {
   const db = await startBenchDatabase();

@@ -15,12 +15,13 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
     const agent = await tx.queues.lockAgent(tx.em, agentId);
     if (!agent) throw notFound(`agent ${agentId} does not exist`);
     if (!agent.isActive) throw conflict(`agent ${agentId} is not active`);
-    if (agent.assigned >= tx.settings.maxAssignedPerAgent) {
-      throw conflict(`agent ${agentId} already holds ${agent.assigned} assigned entr${agent.assigned === 1 ? 'y' : 'ies'} ` +
-        `(at most ${tx.settings.maxAssignedPerAgent}); record an outcome or release it first`);
-    }
     for (let checks = 0; checks < tx.settings.claimMaxChecks; checks += 1) {
-      const candidate = await tx.queues.claimCandidate(tx.em, queueType, agentId, tx.settings.preferredAgentGraceMinutes);
+      const { held, candidate } = await tx.queues.claimCandidate(tx.em, queueType, agentId, tx.settings.preferredAgentGraceMinutes);
+      if (held >= tx.settings.maxAssignedPerAgent) {
+        // Throwing rolls back: the candidate locked with this statement is let go untouched.
+        throw conflict(`agent ${agentId} already holds ${held} assigned entr${held === 1 ? 'y' : 'ies'} ` +
+          `(at most ${tx.settings.maxAssignedPerAgent}); record an outcome or release it first`);
+      }
       if (!candidate) return null;
       const now = new Date();
       const verdict = checkEligibility({ ...candidate, queueType }, now, {

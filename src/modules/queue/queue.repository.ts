@@ -59,10 +59,17 @@ export interface QueueRepository {
   release(em: EntityManager, entry: QueueEntryRecord, availableFrom: Date | null, priorityScore?: number): Promise<QueueEntryRecord>;
   defer(em: EntityManager, entry: QueueEntryRecord, until: Date): Promise<QueueEntryRecord>;
   assign(em: EntityManager, entry: QueueEntryRecord, agentId: number): Promise<QueueEntryRecord>;
-  /** Locks the agent row (serialising its claims) and counts its assigned entries; null when unknown. */
-  lockAgent(em: EntityManager, agentId: number): Promise<{ isActive: boolean; assigned: number } | null>;
-  /** Locks the best claimable pending entry of a queue for this agent, with its facts. */
-  claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number): Promise<ClaimCandidate | null>;
+  /** Locks the agent row, serialising its claims; null when the agent is unknown. */
+  lockAgent(em: EntityManager, agentId: number): Promise<{ isActive: boolean } | null>;
+  /**
+   * Locks the best claimable pending entry of a queue for this agent, with its facts, and
+   * counts the entries the agent holds. Called after lockAgent: as a statement of its own it
+   * reads a snapshot taken after the lock (a statement that waited for a lock under READ
+   * COMMITTED would still read the snapshot from before the wait, and miss the entry the
+   * previous holder just assigned).
+   */
+  claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number):
+    Promise<{ held: number; candidate: ClaimCandidate | null }>;
 }
 
 type Row = EntryRow & Record<string, unknown>;
@@ -156,14 +163,7 @@ export const separatedQueueRepository: QueueRepository = {
   async lockAgent(em, agentId) {
     const agent = await queryOne<{ is_active: boolean }>(em, sql`/* lockAgent */
       SELECT is_active FROM agents WHERE id = ${agentId} FOR UPDATE`);
-    if (!agent) return null;
-    // Counted in a statement of its own: under READ COMMITTED a statement that waited for the
-    // lock still reads the snapshot taken before the wait, and would miss the entry the
-    // previous holder just assigned.
-    const held = await queryOne<{ assigned: number }>(em, sql`/* agentAssignedCount */
-      SELECT ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned') +
-              (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned'))::int AS assigned`);
-    return { isActive: agent.is_active, assigned: held!.assigned };
+    return agent ? { isActive: agent.is_active } : null;
   },
 
   /*
@@ -174,34 +174,42 @@ export const separatedQueueRepository: QueueRepository = {
    */
   async claimCandidate(em, queueType, agentId, graceMinutes) {
     const rows = await queryRows<Row>(em, sql`/* claimCandidate */
-      SELECT ${entryColumns(queueType)}, c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
-             c.signature_status = 'obtained' AS signature_obtained,
-             coalesce(s.is_active, false) AS score_active, s.next_call_after,
-             CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS attempts_today,
-             EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement
-        FROM (SELECT * FROM ${table(queueType)} q
-               WHERE q.status = 'pending' AND q.available_from <= now()
-                 AND NOT EXISTS (SELECT 1 FROM call_sessions cs WHERE cs.user_id = q.user_id AND cs.status = 'active')
-                 AND (q.callback_id IS NULL OR NOT EXISTS (
-                       SELECT 1 FROM callbacks cb WHERE cb.id = q.callback_id AND cb.agent_id IS NOT NULL
-                          AND cb.agent_id <> ${agentId} AND cb.scheduled_for + make_interval(mins => ${graceMinutes}) > now()))
-               ORDER BY q.priority_score DESC, q.available_from, q.id
-               LIMIT 1
-               FOR UPDATE SKIP LOCKED) e
-        JOIN claimants c ON c.user_id = e.user_id
-        LEFT JOIN user_call_scores s ON s.user_id = e.user_id`);
-    const row = rows[0];
-    if (!row) return null;
+      SELECT ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned') +
+              (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned'))::int AS held,
+             cand.*
+        FROM (SELECT 1) one
+        LEFT JOIN LATERAL (
+          SELECT ${entryColumns(queueType)}, c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
+                 c.signature_status = 'obtained' AS signature_obtained,
+                 coalesce(s.is_active, false) AS score_active, s.next_call_after,
+                 CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS attempts_today,
+                 EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement
+            FROM (SELECT * FROM ${table(queueType)} q
+                   WHERE q.status = 'pending' AND q.available_from <= now()
+                     AND NOT EXISTS (SELECT 1 FROM call_sessions cs WHERE cs.user_id = q.user_id AND cs.status = 'active')
+                     AND (q.callback_id IS NULL OR NOT EXISTS (
+                           SELECT 1 FROM callbacks cb WHERE cb.id = q.callback_id AND cb.agent_id IS NOT NULL
+                              AND cb.agent_id <> ${agentId} AND cb.scheduled_for + make_interval(mins => ${graceMinutes}) > now()))
+                   ORDER BY q.priority_score DESC, q.available_from, q.id
+                   LIMIT 1
+                   FOR UPDATE SKIP LOCKED) e
+            JOIN claimants c ON c.user_id = e.user_id
+            LEFT JOIN user_call_scores s ON s.user_id = e.user_id) cand ON true`);
+    const row = rows[0]!;
+    if (row.id === null) return { held: row.held as number, candidate: null };
     return {
-      entry: toEntryRecord(row),
-      timezone: row.timezone as string,
-      doNotCall: row.do_not_call as boolean,
-      converted: row.converted as boolean,
-      signatureObtained: row.signature_obtained as boolean,
-      scoreActive: row.score_active as boolean,
-      nextCallAfter: toDate(row.next_call_after as string | null),
-      attemptsToday: row.attempts_today as number,
-      hasPendingRequirement: row.has_pending_requirement as boolean,
+      held: row.held as number,
+      candidate: {
+        entry: toEntryRecord(row),
+        timezone: row.timezone as string,
+        doNotCall: row.do_not_call as boolean,
+        converted: row.converted as boolean,
+        signatureObtained: row.signature_obtained as boolean,
+        scoreActive: row.score_active as boolean,
+        nextCallAfter: toDate(row.next_call_after as string | null),
+        attemptsToday: row.attempts_today as number,
+        hasPendingRequirement: row.has_pending_requirement as boolean,
+      },
     };
   },
 };
