@@ -4,6 +4,7 @@ import { queryRows, sql } from '../db/sql.js';
 import type { Agent } from './agent/agent.entity.js';
 import type { Callback } from './callback/callback.entity.js';
 import type { Claimant, ClaimRequirement } from './claimant/claimant.entity.js';
+import type { Conversion } from './conversion/conversion.entity.js';
 import type { UserCallScore } from './score/score.entity.js';
 
 /**
@@ -12,10 +13,11 @@ import type { UserCallScore } from './score/score.entity.js';
  */
 const STAMPS = ['created_at', 'updated_at'];
 const toAgent = rowMapper<Agent>(STAMPS);
-const toClaimant = rowMapper<Claimant>([...STAMPS, 'signature_missing_since', 'converted_at']);
+export const toClaimant = rowMapper<Claimant>([...STAMPS, 'signature_missing_since', 'converted_at']);
 const toScore = rowMapper<UserCallScore>([...STAMPS, 'last_queue_check', 'last_call_at', 'next_call_after']);
 const toCallback = rowMapper<Callback>([...STAMPS, 'scheduled_for', 'due_notified_at', 'closed_at']);
-const toRequirement = rowMapper<ClaimRequirement>([...STAMPS, 'deadline', 'received_at']);
+export const toRequirement = rowMapper<ClaimRequirement>([...STAMPS, 'deadline', 'received_at']);
+export const toConversion = rowMapper<Conversion>(['converted_at', 'last_call_at', 'created_at']);
 
 /* agentsByIds */
 export async function agentsByIds(em: EntityManager, ids: readonly number[]): Promise<Agent[]> {

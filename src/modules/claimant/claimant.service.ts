@@ -1,20 +1,17 @@
-import { rowMapper } from '../../db/rows.js';
 import { queryOne, sql } from '../../db/sql.js';
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import { inTransaction, type Operation } from '../operation.js';
 import { isValidTimeZone } from '../queue/calling-window.js';
 import type { QueueEntryRecord } from '../queue/queue-entry.js';
-import { lockedFacts, moveEntry, refreshLiveEntry, refuseConverted } from '../queue/queue-writes.service.js';
+import { lockedFacts, moveEntry, refreshLiveEntry, refuseConverted, takeOutOfQueue } from '../queue/queue-writes.service.js';
 import { deactivateScore, syncScore } from '../score/score.sql.js';
 import type { Claimant, ClaimRequirement, SignatureType } from './claimant.entity.js';
+import { toClaimant, toRequirement } from '../read-models.js';
 import { entryDetailsFor, loadFacts } from './facts.js';
 
 /** Claimant facts pushed by integrators, and the transitions and conversions they cause. */
-
-const toClaimant = rowMapper<Claimant>(['created_at', 'updated_at', 'signature_missing_since', 'converted_at']);
-const toRequirement = rowMapper<ClaimRequirement>(['created_at', 'updated_at', 'deadline', 'received_at']);
 
 export interface FactResult {
   claimant: Claimant;
@@ -64,11 +61,7 @@ export async function upsertClaimant(op: Operation, input: ClaimantInput): Promi
       VALUES (${claimant.userId}, ${claimant.signatureStatus === 'missing' ? 'unsigned_users' : null}) ON CONFLICT (user_id) DO NOTHING`);
     if (claimant.doNotCall) {
       const live = await tx.queues.liveEntry(tx.em, claimant.userId, true);
-      if (live) {
-        const removed = await tx.queues.close(tx.em, live, 'removed', 'do not call');
-        await recordTransition(tx, claimant.userId, live.queueType, null, 'do not call');
-        await publishEntry(tx, 'ENTRY_REMOVED', removed);
-      }
+      if (live) await takeOutOfQueue(tx, live, 'removed', 'do not call', 'do not call');
       await deactivateScore(tx, claimant.userId);
     }
     return claimant;

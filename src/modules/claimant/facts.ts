@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { rowMapper } from '../../db/rows.js';
 import { queryOne, raw, sql, toDate } from '../../db/sql.js';
 import type { EntryDetails } from '../queue/queue.repository.js';
 import type { QueueType } from '../queue/queue-type.js';
 import { computeScore, escalationFor, isSignatureUrgent } from '../score/score-policy.js';
+import { toClaimant } from '../read-models.js';
 import type { Claimant } from './claimant.entity.js';
 
 /** Everything the rules read about one claimant, loaded in one statement. */
@@ -27,8 +27,6 @@ export interface ClaimantFacts {
     metTypes: string[];
   };
 }
-
-const toClaimant = rowMapper<Claimant>(['created_at', 'updated_at', 'signature_missing_since', 'converted_at']);
 
 /* claimantFacts: `lock` takes the claimant row FOR UPDATE, serialising fact changes per claimant. */
 export async function loadFacts(em: EntityManager, userId: number, lock: boolean): Promise<ClaimantFacts | null> {

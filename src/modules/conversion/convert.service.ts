@@ -1,13 +1,11 @@
-import { rowMapper } from '../../db/rows.js';
 import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { ClaimantFacts } from '../claimant/facts.js';
 import { badInput } from '../errors.js';
-import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
-import { lockedFacts, refuseConverted } from '../queue/queue-writes.service.js';
+import { inTransaction, recordTransition, type Operation } from '../operation.js';
+import { lockedFacts, refuseConverted, takeOutOfQueue } from '../queue/queue-writes.service.js';
 import { deactivateScore } from '../score/score.sql.js';
+import { toConversion } from '../read-models.js';
 import type { Conversion } from './conversion.entity.js';
-
-export const toConversion = rowMapper<Conversion>(['converted_at', 'last_call_at', 'created_at']);
 
 export interface ConversionInput {
   conversionType: 'signature_and_documents' | 'manual' | 'call';
@@ -35,10 +33,8 @@ export async function convertClaimant(op: Operation, userId: number, input: Conv
     const facts = knownFacts ?? (await lockedFacts(tx, userId));
     refuseConverted(facts);
     const live = await tx.queues.liveEntry(tx.em, userId, true);
-    if (live) {
-      const removed = await tx.queues.close(tx.em, live, 'removed', 'converted');
-      await publishEntry(tx, 'ENTRY_REMOVED', removed);
-    }
+    // The conversion records its own transition below, with its type and reason.
+    if (live) await takeOutOfQueue(tx, live, 'removed', 'converted', null);
     const agents = await queryRows<{ agent_id: number }>(tx.em, sql`/* conversionAgents */
       SELECT agent_id FROM call_sessions WHERE user_id = ${userId}
        GROUP BY agent_id ORDER BY count(*) DESC, max(started_at) DESC, agent_id`);

@@ -1,7 +1,8 @@
 import { conflict, notFound } from '../errors.js';
-import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import { inTransaction, publishEntry, type Operation } from '../operation.js';
 import { checkEligibility } from './eligibility.js';
 import type { QueueEntryRecord } from './queue-entry.js';
+import { takeOutOfQueue } from './queue-writes.service.js';
 import type { QueueType } from './queue-type.js';
 
 /**
@@ -33,9 +34,7 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
         return assigned;
       }
       if (verdict.kind === 'remove') {
-        const removed = await tx.queues.close(tx.em, candidate.entry, 'removed', verdict.reason);
-        await recordTransition(tx, removed.userId, queueType, null, `claim check: ${verdict.reason}`);
-        await publishEntry(tx, 'ENTRY_REMOVED', removed);
+        await takeOutOfQueue(tx, candidate.entry, 'removed', verdict.reason, `claim check: ${verdict.reason}`);
       } else {
         const deferred = await tx.queues.defer(tx.em, candidate.entry, verdict.until);
         await publishEntry(tx, 'ENTRY_UPDATED', deferred);

@@ -3,12 +3,12 @@ import { entryDetailsFor } from '../claimant/facts.js';
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
 import { badInput } from '../errors.js';
-import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import { inTransaction, publishEntry, type Operation } from '../operation.js';
 import { deactivateScore, recordAttempt, syncScore } from '../score/score.sql.js';
 import { tomorrowsOpening } from './calling-window.js';
 import { lockAssignedEntry } from './claim.service.js';
 import type { QueueEntryRecord } from './queue-entry.js';
-import { lockedFacts } from './queue-writes.service.js';
+import { lockedFacts, takeOutOfQueue } from './queue-writes.service.js';
 
 export type CallOutcome =
   | 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'wrong_number' | 'callback_requested' | 'refused' | 'converted' | 'failed';
@@ -59,9 +59,7 @@ export async function recordCallOutcome(
     if (doNotCall) {
       await queryOne(tx.em, sql`UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = ${entry.userId}`);
       await deactivateScore(tx, entry.userId);
-      const closed = await tx.queues.close(tx.em, entry, 'completed', input.outcome === 'refused' ? 'refused' : 'do not call requested');
-      await recordTransition(tx, entry.userId, entry.queueType, null, 'do not call');
-      await publishEntry(tx, 'ENTRY_REMOVED', closed);
+      const closed = await takeOutOfQueue(tx, entry, 'completed', input.outcome === 'refused' ? 'refused' : 'do not call requested', 'do not call');
       return { entry: closed, userId: entry.userId, conversion: null };
     }
     const now = new Date();
@@ -75,9 +73,7 @@ export async function recordCallOutcome(
       await publishEntry(tx, 'ENTRY_RELEASED', released);
       return { entry: released, userId: entry.userId, conversion: null };
     }
-    const completed = await tx.queues.close(tx.em, entry, 'completed', input.outcome);
-    await recordTransition(tx, entry.userId, entry.queueType, null, `call ${input.outcome}`);
-    await publishEntry(tx, 'ENTRY_REMOVED', completed);
+    const completed = await takeOutOfQueue(tx, entry, 'completed', input.outcome, `call ${input.outcome}`);
     return { entry: completed, userId: entry.userId, conversion: null };
   });
 }

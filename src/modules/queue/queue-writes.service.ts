@@ -64,16 +64,27 @@ export async function enqueueUser(
   });
 }
 
+/**
+ * An entry leaves the live queue (completed or removed): closed with its reason, the move
+ * recorded in queue_transitions (unless the caller records its own, as a conversion does),
+ * and ENTRY_REMOVED published.
+ */
+export async function takeOutOfQueue(
+  op: Operation, entry: QueueEntryRecord, status: 'completed' | 'removed', closedReason: string, transitionReason: string | null,
+): Promise<QueueEntryRecord> {
+  const closed = await op.queues.close(op.em, entry, status, closedReason);
+  if (transitionReason !== null) await recordTransition(op, entry.userId, entry.queueType, null, transitionReason);
+  await publishEntry(op, 'ENTRY_REMOVED', closed);
+  return closed;
+}
+
 export async function removeFromQueue(op: Operation, userId: number, reasonText: string): Promise<QueueEntryRecord> {
   const reason = requireReason(reasonText);
   return inTransaction(op, async (tx) => {
     await lockedFacts(tx, userId);
     const live = await tx.queues.liveEntry(tx.em, userId, true);
     if (!live) throw notFound(`claimant ${userId} has no live entry in any queue`);
-    const removed = await tx.queues.close(tx.em, live, 'removed', reason);
-    await recordTransition(tx, userId, live.queueType, null, reason);
-    await publishEntry(tx, 'ENTRY_REMOVED', removed);
-    return removed;
+    return takeOutOfQueue(tx, live, 'removed', reason, reason);
   });
 }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql, toDate } from '../../db/sql.js';
 import { toEntryRecord, type EntryRow, type QueueEntryRecord } from './queue-entry.js';
-import { entryColumns, selectEntry } from './queue.sql.js';
+import { entriesByIds, entryColumns, liveEntriesByUsers, selectEntry } from './queue.sql.js';
 import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from './queue-type.js';
 
 /**
@@ -82,7 +82,8 @@ const table = (t: QueueType) => raw(QUEUE_TABLE[t]);
 
 export const separatedQueueRepository: QueueRepository = {
   async liveEntry(em, userId, lock) {
-    // A claimant's live entry is in one table at most (invariant 1); both are looked at.
+    if (!lock) return (await liveEntriesByUsers(em, [userId])).map(toEntryRecord)[0] ?? null;
+    // FOR UPDATE cannot lock through a UNION: each table in turn (the entry is in one at most).
     for (const t of QUEUE_TYPES) {
       const row = await queryOne<Row>(em, sql`${selectEntry(t)}
         WHERE e.user_id = ${userId} AND e.status IN ('pending', 'assigned') ${raw(lock ? 'FOR UPDATE' : '')}`);
@@ -92,6 +93,7 @@ export const separatedQueueRepository: QueueRepository = {
   },
 
   async entryById(em, id, lock) {
+    if (!lock) return (await entriesByIds(em, [id])).map(toEntryRecord)[0] ?? null;
     for (const t of QUEUE_TYPES) {
       const row = await queryOne<Row>(em, sql`${selectEntry(t)} WHERE e.id = ${id} ${raw(lock ? 'FOR UPDATE' : '')}`);
       if (row) return toEntryRecord(row);
