@@ -48,6 +48,7 @@ const config: CodegenConfig = {
           OutstandingRequestEntry: model('queue/queue-entry', 'OutstandingRequestEntryRecord'),
           QueueEntryConnection: model('queue/queue-entry', 'QueueEntryPage'),
           QueueEntryEdge: model('queue/queue-entry', 'QueueEntryEdge'),
+          QueueEvent: model('events/events', 'QueueChangedEvent'),
           CallbackConnection: model('callback/callback.service', 'CallbackPage'),
           CallbackEdge: model('callback/callback.service', 'CallbackEdge'),
           ConversionConnection: model('conversion/conversion.service', 'ConversionPage'),

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Config } from './config.js';
@@ -19,6 +20,8 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { ApiKeyResolver, countApiKeys, createApiKey, type Caller } from './modules/auth/api-keys.js';
 import { pgNotifyPublisher } from './modules/events/events.js';
+import { EventHub, EventListener } from './modules/events/listener.js';
+import type { LiveConnection } from './graphql/live.js';
 import { queueSettings } from './modules/operation.js';
 import { separatedQueueRepository } from './modules/queue/queue.repository.js';
 
@@ -28,6 +31,8 @@ export interface App {
   url: string;
   orm: Orm;
   metrics: Metrics;
+  /** Subscriptions listening on this instance now (a subscribe is registered once this counts it). */
+  liveSubscriptions(): number;
   /** Drains and stops everything; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -71,6 +76,14 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const keys = new ApiKeyResolver(config.ADMIN_API_KEY, config.API_KEY_CACHE_SECONDS * 1000);
   const formatError = createFormatError(logger);
   const settings = queueSettings(config);
+  const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
+
+  // Events of every instance reach this one's subscribers through one LISTEN connection.
+  const hub = new EventHub((count) => metrics.subscriptions.set(count));
+  const listener = new EventListener({
+    url: databaseUrl, hub, logger, onState: (connected) => metrics.listenerConnected.set(connected ? 1 : 0),
+  });
+  await listener.start();
 
   /** Resolves the presented key; no key or an unknown one is refused before execution. */
   async function authenticate(authorization: unknown): Promise<Caller> {
@@ -89,26 +102,42 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     return caller;
   }
 
-  function buildContext(caller: Caller, requestId: string): GraphQLContext {
+  function buildContext(caller: Caller, requestId: string, live: LiveConnection | null = null): GraphQLContext {
     const em = orm.em.fork();
-    return {
+    const ctx: GraphQLContext = {
       requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config, settings,
-      queues: separatedQueueRepository, metrics,
+      queues: separatedQueueRepository, metrics, live,
       logger: logger.child({ requestId }),
+      renew() {
+        ctx.em = orm.em.fork();
+        ctx.loaders = createLoaders(ctx.em);
+      },
     };
+    return ctx;
   }
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.INTROSPECTION,
-    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],
+    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],  // Apollo adds the specified rules
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);
       metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
       return out;
     },
     // Cache hints are unused (no HTTP caching of a live queue) and cost a hook on every field.
-    plugins: [ApolloServerPluginCacheControlDisabled()],
+    plugins: [ApolloServerPluginCacheControlDisabled(), {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ operation }) {
+            if (operation?.operation !== 'subscription') return;
+            throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          },
+        };
+      },
+    }],
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
   });
@@ -196,18 +225,53 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   }
 
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
+  /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
+  const withCode = (error: GraphQLError, code: string) =>
+    new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => {
+    const out = formatError(e.toJSON(), e);
+    metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
+    return out;
+  });
   const wsCleanup = useServer<{ authorization?: string }, { caller?: Caller }>({
     schema,
+    // Never put an internal error's message in a close reason.
+    isProd: true,
     onConnect: async (ctx) => {
       try {
         ctx.extra.caller = await authenticate(ctx.connectionParams?.authorization);
         return true;
-      } catch {
+      } catch (error) {
+        const reason = error instanceof GraphQLError ? error.message : 'authentication failed';
+        ctx.extra.socket.close(CloseCode.Unauthorized, `Unauthorized: ${reason.replace('"Authorization: Bearer <key>"', 'connectionParams.authorization')}`.slice(0, 120));
         return false;
       }
     },
-    context: (ctx) => buildContext(ctx.extra.caller!, randomUUID()),
-  }, wsServer);
+    // Parse and validate with the HTTP rules (depth limit included).
+    onSubscribe: (ctx, _id, payload) => {
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+      }
+      const errors = validate(schema, document, validationRules);
+      if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const socket = ctx.extra.socket;
+      const live: LiveConnection = {
+        hub, bufferLimit: config.SUBSCRIPTION_BUFFER, statsIntervalMs: config.QUEUE_STATS_INTERVAL_MS,
+        drop: (code, reason) => socket.close(code, reason),
+      };
+      const args: ExecutionArgs = {
+        schema, document, operationName: payload.operationName, variableValues: payload.variables,
+        contextValue: buildContext(ctx.extra.caller!, randomUUID(), live),
+      };
+      return args;
+    },
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      (result.errors ? { ...result, errors: formatAll(result.errors) } : result) as never,
+    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+  }, wsServer, config.WS_KEEPALIVE_MS);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -232,6 +296,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     clearInterval(sweep);
     clearTimeout(forced);
     await apollo.stop();
+    await listener.stop();
     await orm.close(true);
     logger.info('shut down');
   }
@@ -241,6 +306,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     url: `http://127.0.0.1:${port}${GRAPHQL_PATH}`,
     orm,
     metrics,
+    liveSubscriptions: () => hub.subscriberCount,
     close: () => (closing ??= shutdown()),
   };
 }

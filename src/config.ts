@@ -34,6 +34,12 @@ const schema = z.object({
   /** How long a looked-up API key is trusted before it is read again (revocation delay). */
   API_KEY_CACHE_SECONDS: z.coerce.number().int().min(0).default(10),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Events one subscription may hold for a client not reading them; past it the client is dropped. */
+  SUBSCRIPTION_BUFFER: positiveInt(1000),
+  /** queueStats subscribers get a snapshot at most this often. */
+  QUEUE_STATS_INTERVAL_MS: positiveInt(250),
+  /** WebSocket ping interval; a client that does not answer within it is disconnected (0: off). */
+  WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   /** Claimants are called between these local times (HH:MM, the claimant's time zone). */
   CALLING_WINDOW_START: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('08:00'),
   CALLING_WINDOW_END: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM').default('21:00'),

@@ -23,6 +23,12 @@ export function createMetrics() {
       labelNames: ['queue', 'result'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    listenerConnected: new client.Gauge({
+      name: 'callqueue_event_listener_connected', help: '1 while the LISTEN connection for events is up', registers: [registry],
+    }),
+    subscriptions: new client.Gauge({
+      name: 'callqueue_subscriptions', help: 'Live GraphQL subscriptions on this instance', registers: [registry],
+    }),
     dbStatements: new client.Counter({
       name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
     }),

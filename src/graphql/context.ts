@@ -6,6 +6,7 @@ import type { EventPublisher } from '../modules/events/events.js';
 import type { QueueSettings } from '../modules/operation.js';
 import type { QueueRepository } from '../modules/queue/queue.repository.js';
 import type { Metrics } from '../metrics.js';
+import type { LiveConnection } from './live.js';
 import type { Loaders } from './loaders.js';
 
 /** Everything one request (or one subscription event) works with; built fresh each time. */
@@ -16,6 +17,10 @@ export interface GraphQLContext {
   /** An EntityManager forked for this request (its own identity map). */
   em: EntityManager;
   loaders: Loaders;
+  /** Fresh `em` and `loaders` (a subscription calls it before resolving each event). */
+  renew(): void;
+  /** Set on WebSocket connections: the instance's event hub and the connection's limits. */
+  live: LiveConnection | null;
   events: EventPublisher;
   config: Config;
   settings: QueueSettings;

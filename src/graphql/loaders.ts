@@ -4,12 +4,13 @@ import type { Agent } from '../modules/agent/agent.entity.js';
 import { loadAgentWorkloads, type AgentWorkload } from '../modules/agent/agent.service.js';
 import type { Callback } from '../modules/callback/callback.entity.js';
 import type { Claimant, ClaimRequirement } from '../modules/claimant/claimant.entity.js';
+import type { Conversion } from '../modules/conversion/conversion.entity.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
 import type { QueueType } from '../modules/queue/queue-type.js';
 import {
-  agentsByIds, callbacksByIds, claimantsByIds, requirementsByUserIds, scoresByUserIds,
+  agentsByIds, callbacksByIds, claimantsByIds, conversionsByIds, requirementsByUserIds, scoresByUserIds,
 } from '../modules/read-models.js';
 import type { UserCallScore } from '../modules/score/score.entity.js';
 
@@ -39,6 +40,8 @@ export function createLoaders(em: EntityManager) {
       byKey(await scoresByUserIds(em, ids), (s) => s.userId, ids)),
     callback: new DataLoader<number, Callback | null>(async (ids) =>
       byKey(await callbacksByIds(em, ids), (c) => c.id, ids)),
+    conversion: new DataLoader<number, Conversion | null>(async (ids) =>
+      byKey(await conversionsByIds(em, ids), (c) => c.id, ids)),
     requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>
       groupBy(await requirementsByUserIds(em, userIds), (r) => r.userId, userIds)),
     entry: new DataLoader<number, QueueEntryRecord | null>(async (ids) =>

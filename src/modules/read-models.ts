@@ -44,3 +44,8 @@ export async function requirementsByUserIds(em: EntityManager, userIds: readonly
   return (await queryRows<Record<string, unknown>>(em, sql`
     SELECT * FROM claim_requirements WHERE user_id = ANY(${[...userIds]}::bigint[]) ORDER BY id`)).map(toRequirement);
 }
+
+/* conversionsByIds */
+export async function conversionsByIds(em: EntityManager, ids: readonly number[]): Promise<Conversion[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM conversions WHERE id = ANY(${[...ids]}::bigint[])`)).map(toConversion);
+}

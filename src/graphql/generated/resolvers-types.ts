@@ -8,6 +8,7 @@ import type { Callback as CallbackModel } from '../../modules/callback/callback.
 import type { Conversion as ConversionModel } from '../../modules/conversion/conversion.entity.js';
 import type { QueueRef as QueueRefModel } from '../../modules/queue/queue.service.js';
 import type { QueueEntryRecord as QueueEntryRecordModel, UnsignedUserEntryRecord as UnsignedUserEntryRecordModel, OutstandingRequestEntryRecord as OutstandingRequestEntryRecordModel, QueueEntryPage as QueueEntryPageModel, QueueEntryEdge as QueueEntryEdgeModel } from '../../modules/queue/queue-entry.js';
+import type { QueueChangedEvent as QueueChangedEventModel } from '../../modules/events/events.js';
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
 import type { GraphQLContext } from '../context.js';
@@ -665,6 +666,36 @@ export type QueueEntryEdge = {
   node: QueueEntry;
 };
 
+/** One change of a queue, announced after the change committed. */
+export type QueueEvent = {
+  __typename?: 'QueueEvent';
+  /** When the change was made. */
+  at: Scalars['DateTime']['output'];
+  /** The entry as it is when the event is delivered (it may have changed again since). */
+  entry?: Maybe<QueueEntry>;
+  kind: QueueEventKind;
+  queueType: QueueType;
+  /** The claimant concerned; null for QUEUE_REPOPULATED. */
+  userId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** What happened to a queue. */
+export type QueueEventKind =
+  /** A claimant entered the queue. */
+  | 'ENTRY_ADDED'
+  /** An agent claimed the entry. */
+  | 'ENTRY_ASSIGNED'
+  /** The agent gave the entry back; it is pending again. */
+  | 'ENTRY_RELEASED'
+  /** The entry left the queue (completed, removed, converted). */
+  | 'ENTRY_REMOVED'
+  /** The entry moved into this queue from the other one. */
+  | 'ENTRY_TRANSITIONED'
+  /** An entry's priority, availability or callback changed. */
+  | 'ENTRY_UPDATED'
+  /** The queue was rebuilt by a repopulation run; re-read it. */
+  | 'QUEUE_REPOPULATED';
+
 /** The two outbound queues. */
 export type QueueType =
   /** Claimants who still owe documents. */
@@ -734,6 +765,60 @@ export type SignatureType =
   | 'initial'
   | 'renewal'
   | 'update';
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Callbacks as they become due. An AGENT key receives its own callbacks only (agentId may be
+   * omitted); other roles receive one agent's, or all when agentId is omitted.
+   */
+  callbackDue: Callback;
+  /** Every conversion as it is recorded. */
+  conversionRecorded: Conversion;
+  /** Every change of one queue, or of both when queueType is omitted. */
+  queueChanged: QueueEvent;
+  /** The queue's figures at once, then again after each change (at most a few times a second). */
+  queueStats: Queue;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionCallbackDueArgs = {
+  agentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionQueueChangedArgs = {
+  queueType?: InputMaybe<QueueType>;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionQueueStatsArgs = {
+  queueType: QueueType;
+};
 
 /** An entry of the unsigned users queue. */
 export type UnsignedUserEntry = QueueEntry & {
@@ -912,6 +997,8 @@ export type ResolversTypes = {
   QueueEntry: ResolverTypeWrapper<QueueEntryRecordModel>;
   QueueEntryConnection: ResolverTypeWrapper<QueueEntryPageModel>;
   QueueEntryEdge: ResolverTypeWrapper<QueueEntryEdgeModel>;
+  QueueEvent: ResolverTypeWrapper<QueueChangedEventModel>;
+  QueueEventKind: QueueEventKind;
   QueueType: null;
   RequirementInput: RequirementInput;
   RequirementStatus: null;
@@ -921,6 +1008,7 @@ export type ResolversTypes = {
   SignatureStatus: null;
   SignatureType: null;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UnsignedUserEntry: ResolverTypeWrapper<UnsignedUserEntryRecordModel>;
   UserCallScore: ResolverTypeWrapper<UserCallScoreModel>;
   Viewer: ResolverTypeWrapper<Viewer>;
@@ -961,10 +1049,12 @@ export type ResolversParentTypes = {
   QueueEntry: QueueEntryRecordModel;
   QueueEntryConnection: QueueEntryPageModel;
   QueueEntryEdge: QueueEntryEdgeModel;
+  QueueEvent: QueueChangedEventModel;
   RequirementInput: RequirementInput;
   ScoreBreakdown: ScoreBreakdown;
   ScoreComponent: ScoreComponent;
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UnsignedUserEntry: UnsignedUserEntryRecordModel;
   UserCallScore: UserCallScoreModel;
   Viewer: Viewer;
@@ -1207,6 +1297,14 @@ export type QueueEntryEdgeResolvers<ContextType = GraphQLContext, ParentType ext
   node?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType>;
 };
 
+export type QueueEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueEvent'] = ResolversParentTypes['QueueEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['QueueEventKind'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
 export type QueueTypeResolvers = { OUTSTANDING_REQUESTS: 'outstanding_requests', UNSIGNED_USERS: 'unsigned_users' };
 
 export type RequirementStatusResolvers = { PENDING: 'pending', RECEIVED: 'received', WAIVED: 'waived' };
@@ -1229,6 +1327,13 @@ export type ScoreComponentResolvers<ContextType = GraphQLContext, ParentType ext
 export type SignatureStatusResolvers = { MISSING: 'missing', OBTAINED: 'obtained' };
 
 export type SignatureTypeResolvers = { INITIAL: 'initial', RENEWAL: 'renewal', UPDATE: 'update' };
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
+  conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
+  queueChanged?: SubscriptionResolver<ResolversTypes['QueueEvent'], "queueChanged", ParentType, ContextType, Partial<SubscriptionQueueChangedArgs>>;
+  queueStats?: SubscriptionResolver<ResolversTypes['Queue'], "queueStats", ParentType, ContextType, RequireFields<SubscriptionQueueStatsArgs, 'queueType'>>;
+};
 
 export type UnsignedUserEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UnsignedUserEntry'] = ResolversParentTypes['UnsignedUserEntry']> = {
   assignedAgent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
@@ -1304,12 +1409,14 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueEntry?: QueueEntryResolvers<ContextType>;
   QueueEntryConnection?: QueueEntryConnectionResolvers<ContextType>;
   QueueEntryEdge?: QueueEntryEdgeResolvers<ContextType>;
+  QueueEvent?: QueueEventResolvers<ContextType>;
   QueueType?: QueueTypeResolvers;
   RequirementStatus?: RequirementStatusResolvers;
   ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
   ScoreComponent?: ScoreComponentResolvers<ContextType>;
   SignatureStatus?: SignatureStatusResolvers;
   SignatureType?: SignatureTypeResolvers;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UnsignedUserEntry?: UnsignedUserEntryResolvers<ContextType>;
   UserCallScore?: UserCallScoreResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

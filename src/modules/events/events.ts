@@ -20,6 +20,10 @@ export type DomainEvent =
   | { topic: 'conversionRecorded'; conversionId: number }
   | { topic: 'migrationProgress'; runId: number };
 
+/** An event as an instance receives it: what was published, and when it was published. */
+export type ReceivedEvent = DomainEvent & { at: string };
+export type QueueChangedEvent = Extract<ReceivedEvent, { topic: 'queueChanged' }>;
+
 export interface EventPublisher {
   publish(em: EntityManager, event: DomainEvent): Promise<void>;
 }

@@ -1,0 +1,63 @@
+import { parseId } from '../../modules/ids.js';
+import { forbidden } from '../../modules/errors.js';
+import type { QueueChangedEvent } from '../../modules/events/events.js';
+import type { QueueType } from '../../modules/queue/queue-type.js';
+import { requireRole } from '../auth.js';
+import type { GraphQLContext } from '../context.js';
+import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
+import { subscribeTo } from '../live.js';
+
+/** The agent whose callbacks a caller may follow: an AGENT key only its own. */
+function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined): number | null {
+  const caller = requireRole(ctx, 'VIEWER');
+  const requested = agentId == null ? null : parseId(agentId, 'agentId');
+  if (caller.role !== 'AGENT') return requested;
+  if (requested !== null && requested !== caller.agentId) {
+    throw forbidden(`an AGENT key receives the callbacks of agent ${caller.agentId} only, not of agent ${requested}`);
+  }
+  return caller.agentId;
+}
+
+const Subscription: SubscriptionResolvers = {
+  queueChanged: {
+    subscribe: (_, { queueType }, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return subscribeTo(ctx, (s) =>
+        s.topic === 'queueChanged' && (!queueType || s.queueType === queueType) ? { queueChanged: s } : null);
+    },
+  },
+  queueStats: {
+    subscribe: (_, { queueType }, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      const snapshot = { queueStats: { type: queueType as QueueType } };
+      // A resync means events may have been missed while the listener was away: re-read.
+      return subscribeTo(ctx, (s) =>
+        s.topic === 'resync' || (s.topic === 'queueChanged' && s.queueType === queueType) ? snapshot : null,
+      { initial: snapshot, coalesce: true });
+    },
+  },
+  callbackDue: {
+    subscribe: (_, { agentId }, ctx) => {
+      const agent = callbackAgent(ctx, agentId);
+      return subscribeTo(ctx, (s) =>
+        s.topic === 'callbackDue' && (agent === null || s.agentId === agent) ? { callbackId: s.callbackId } : null);
+    },
+    resolve: (item: { callbackId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.callback.load(item.callbackId) as never,
+  },
+  conversionRecorded: {
+    subscribe: (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return subscribeTo(ctx, (s) => (s.topic === 'conversionRecorded' ? { conversionId: s.conversionId } : null));
+    },
+    resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
+  },
+};
+
+export const subscriptionResolvers: Resolvers = {
+  Subscription,
+  QueueEvent: {
+    userId: (e: QueueChangedEvent) => e.userId,
+    entry: (e: QueueChangedEvent, _, ctx) => (e.entryId === null ? null : ctx.loaders.entry.load(e.entryId)),
+    at: (e: QueueChangedEvent) => e.at,
+  },
+};
