@@ -22,6 +22,7 @@ import { ApiKeyResolver, countApiKeys, createApiKey, type Caller } from './modul
 import { pgNotifyPublisher } from './modules/events/events.js';
 import { EventHub, EventListener } from './modules/events/listener.js';
 import type { LiveConnection } from './graphql/live.js';
+import { SharedSubscriptions } from './graphql/shared-subscriptions.js';
 import { queueSettings } from './modules/operation.js';
 import { separatedQueueRepository } from './modules/queue/queue.repository.js';
 
@@ -79,7 +80,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
 
   // Events of every instance reach this one's subscribers through one LISTEN connection.
-  const hub = new EventHub((count) => metrics.subscriptions.set(count));
+  const hub = new EventHub();
   const listener = new EventListener({
     url: databaseUrl, hub, logger, onState: (connected) => metrics.listenerConnected.set(connected ? 1 : 0),
   });
@@ -102,15 +103,28 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     return caller;
   }
 
+  const newScope = () => {
+    const em = orm.em.fork();
+    return { em, loaders: createLoaders(em) };
+  };
+  /** One read scope per received event, shared by its subscribers; gone with the event. */
+  const eventScopes = new WeakMap<object, ReturnType<typeof newScope>>();
+  const eventScope = (event: object) => {
+    let scope = eventScopes.get(event);
+    if (!scope) eventScopes.set(event, (scope = newScope()));
+    return scope;
+  };
+
   function buildContext(caller: Caller, requestId: string, live: LiveConnection | null = null): GraphQLContext {
     const em = orm.em.fork();
     const ctx: GraphQLContext = {
       requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config, settings,
       queues: separatedQueueRepository, metrics, live,
       logger: logger.child({ requestId }),
-      renew() {
-        ctx.em = orm.em.fork();
-        ctx.loaders = createLoaders(ctx.em);
+      renew(event) {
+        const scope = event ? eventScope(event) : newScope();
+        ctx.em = scope.em;
+        ctx.loaders = scope.loaders;
       },
     };
     return ctx;
@@ -224,6 +238,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
       buildContext(await authenticate(req.headers.authorization), requestId));
   }
 
+  const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
   /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
   const withCode = (error: GraphQLError, code: string) =>
@@ -237,6 +252,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     schema,
     // Never put an internal error's message in a close reason.
     isProd: true,
+    subscribe: (args) => shared.subscribe(args),
     onConnect: async (ctx) => {
       try {
         ctx.extra.caller = await authenticate(ctx.connectionParams?.authorization);
@@ -306,7 +322,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     url: `http://127.0.0.1:${port}${GRAPHQL_PATH}`,
     orm,
     metrics,
-    liveSubscriptions: () => hub.subscriberCount,
+    liveSubscriptions: () => shared.active,
     close: () => (closing ??= shutdown()),
   };
 }

@@ -17,8 +17,11 @@ export interface GraphQLContext {
   /** An EntityManager forked for this request (its own identity map). */
   em: EntityManager;
   loaders: Loaders;
-  /** Fresh `em` and `loaders` (a subscription calls it before resolving each event). */
-  renew(): void;
+  /**
+   * Fresh `em` and `loaders`, called by a subscription before it resolves each event; with the
+   * event, the ones every subscriber of this instance shares for that event.
+   */
+  renew(event?: object | null): void;
   /** Set on WebSocket connections: the instance's event hub and the connection's limits. */
   live: LiveConnection | null;
   events: EventPublisher;

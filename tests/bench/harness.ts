@@ -93,10 +93,12 @@ export function machineDescription(postgresVersion: string): string[] {
  * The service in a process of its own (as in production), so that benchmark clients do not
  * share its event loop. Resolves once /readyz answers 200; stop() sends SIGTERM.
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startServerProcess(databaseUrl: string, env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -112,9 +114,17 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
   }
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/** Resident memory of a process in MB (Linux /proc). */
+export function residentMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
 }

@@ -2,14 +2,33 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
-import { machineDescription, startBenchDatabase, type SuiteResult } from './harness.js';
+import { subscriptionsSuite } from './subscriptions.bench.js';
+import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
 
 /**
  * npm run bench: runs every suite against one embedded PostgreSQL and writes BENCHMARKS.md.
  * Each suite measures its baseline in the same run, so figures are ratios on this machine.
  */
 const long = process.argv.includes('--long');
-const suites = [dashboardSuite, (db: Parameters<typeof dashboardSuite>[0]) => claimsSuite(db, { long, seconds: 15 })];
+type Suite = (db: BenchDatabase) => Promise<SuiteResult>;
+const all: Record<string, Suite> = {
+  dashboard: dashboardSuite,
+  claims: (db) => claimsSuite(db, { long, seconds: 15 }),
+  subscriptions: subscriptionsSuite,
+};
+// `npm run bench -- subscriptions claims` runs only those suites (all by default).
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const suites = chosen.length ? chosen.map((name) => all[name] ?? (() => { throw new Error(`no suite ${name}; suites: ${Object.keys(all).join(', ')}`); })()) : Object.values(all);
+
+/** Sections of the current BENCHMARKS.md, so running one suite keeps the others' figures. */
+function previousSections(): [string, string[]][] {
+  if (!fs.existsSync('BENCHMARKS.md')) return [];
+  const text = fs.readFileSync('BENCHMARKS.md', 'utf8');
+  return text.split(/^(?=## )/m).slice(1).map((block) => {
+    const lines = block.replace(/\n+$/, '').split('\n');
+    return [lines[0]!.slice(3), [...lines, '']];
+  });
+}
 
 async function main(): Promise<void> {
   const db = await startBenchDatabase();
@@ -28,12 +47,14 @@ async function main(): Promise<void> {
   } finally {
     await db.stop();
   }
-  const lines = ['# Benchmarks', '', 'Written by `npm run bench`; every ratio is against a baseline measured in the same run.', '',
-    ...machineDescription(version), ''];
+  const sections = new Map<string, string[]>(previousSections());
   for (const r of results) {
-    lines.push(`## ${r.name}`, '', '| figure | callqueue | baseline | ratio | goal |', '|---|---|---|---|---|',
-      ...r.rows.map((row) => `| ${row.join(' | ')} |`), '', ...(r.notes ?? []).map((n) => `- ${n}`), '');
+    sections.set(r.name, [`## ${r.name}`, '', `_measured ${new Date().toISOString().slice(0, 16)}Z_`, '',
+      '| figure | callqueue | baseline | ratio | goal |', '|---|---|---|---|---|',
+      ...r.rows.map((row) => `| ${row.join(' | ')} |`), '', ...(r.notes ?? []).map((n) => `- ${n}`), '']);
   }
+  const lines = ['# Benchmarks', '', 'Written by `npm run bench`; every ratio is against a baseline measured in the same run.', '',
+    ...machineDescription(version), '', ...[...sections.values()].flat()];
   fs.writeFileSync('BENCHMARKS.md', lines.join('\n'));
   process.stdout.write('wrote BENCHMARKS.md\n');
 }

@@ -58,6 +58,24 @@ it('a subscriber on A receives enqueues made through B, in commit order, with th
   }
 });
 
+it('subscribers asking the same thing share an execution, and each still gets every event', async () => {
+  const s = seed(server.db);
+  const before = a.liveSubscriptions();
+  const streams = [subscriberOn(a), subscriberOn(a), subscriberOn(a)].map((c) => c.subscribe(QUEUE_CHANGED, { t: 'UNSIGNED_USERS' }));
+  await untilSubscribed(() => a.liveSubscriptions(), before + 3);
+  const first = await s.claimant();
+  await enqueue(adminOnB, first);
+  for (const stream of streams) expect((await stream.next()).data.queueChanged).toMatchObject({ userId: String(first), entry: { status: 'PENDING' } });
+
+  // One member leaving does not end the others' stream.
+  streams[0]!.unsubscribe();
+  await untilSubscribed(() => -a.liveSubscriptions(), -(before + 2));
+  const second = await s.claimant();
+  await enqueue(adminOnB, second);
+  for (const stream of streams.slice(1)) expect((await stream.next()).data.queueChanged.userId).toBe(String(second));
+  expect(streams[0]!.pending()).toBe(0);
+});
+
 it('nothing is announced for a rolled-back write; the next committed one arrives alone', async () => {
   const before = a.liveSubscriptions();
   const stream = subscriberOn(a).subscribe(QUEUE_CHANGED, {});

@@ -71,9 +71,11 @@ describe('subscribeTo', () => {
     const { hub, renew, ctx } = liveContext(5);
     const stream = subscribeTo(ctx, (s) => (s.topic === 'conversionRecorded' ? s.conversionId : null));
     hub.emit({ topic: 'resync' });
-    hub.emit({ topic: 'conversionRecorded', conversionId: 7, at: '' });
+    const event = { topic: 'conversionRecorded' as const, conversionId: 7, at: '' };
+    hub.emit(event);
     expect(await stream.next()).toEqual({ value: 7, done: false });
     expect(renew).toHaveBeenCalledTimes(1);
+    expect(renew).toHaveBeenCalledWith(event);
     await stream.return!();
     expect(hub.subscriberCount).toBe(0);
   });

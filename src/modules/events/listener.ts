@@ -16,19 +16,13 @@ type Handler = (signal: HubSignal) => void;
 export class EventHub {
   private readonly handlers = new Set<Handler>();
 
-  constructor(private readonly onCount?: (subscribers: number) => void) {}
-
   get subscriberCount(): number {
     return this.handlers.size;
   }
 
   on(handler: Handler): () => void {
     this.handlers.add(handler);
-    this.onCount?.(this.handlers.size);
-    return () => {
-      this.handlers.delete(handler);
-      this.onCount?.(this.handlers.size);
-    };
+    return () => this.handlers.delete(handler);
   }
 
   emit(signal: HubSignal): void {
