@@ -49,6 +49,8 @@ const config: CodegenConfig = {
           QueueEntryConnection: model('queue/queue-entry', 'QueueEntryPage'),
           QueueEntryEdge: model('queue/queue-entry', 'QueueEntryEdge'),
           QueueEvent: model('events/events', 'QueueChangedEvent'),
+          PopulationRun: model('repopulation/repopulation.service', 'PopulationRun'),
+          PopulationQueueResult: model('repopulation/repopulation.service', 'QueueRebuildResult'),
           CallbackConnection: model('callback/callback.service', 'CallbackPage'),
           CallbackEdge: model('callback/callback.service', 'CallbackEdge'),
           ConversionConnection: model('conversion/conversion.service', 'ConversionPage'),

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000001_legacy_schema } from './Migration20261123000001_legacy_schema.js';
 import { Migration20261123000002_scoring_upgrade } from './Migration20261123000002_scoring_upgrade.js';
 import { Migration20261123000003_separated_queues } from './Migration20261123000003_separated_queues.js';
+import { Migration20261123000004_repopulation_and_callbacks } from './Migration20261123000004_repopulation_and_callbacks.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000001_legacy_schema', class: Migration20261123000001_legacy_schema },
   { name: 'Migration20261123000002_scoring_upgrade', class: Migration20261123000002_scoring_upgrade },
   { name: 'Migration20261123000003_separated_queues', class: Migration20261123000003_separated_queues },
+  { name: 'Migration20261123000004_repopulation_and_callbacks', class: Migration20261123000004_repopulation_and_callbacks },
 ];

@@ -25,6 +25,9 @@ import type { LiveConnection } from './graphql/live.js';
 import { SharedSubscriptions } from './graphql/shared-subscriptions.js';
 import { queueSettings } from './modules/operation.js';
 import { separatedQueueRepository } from './modules/queue/queue.repository.js';
+import { Repopulation } from './modules/repopulation/repopulation.service.js';
+import { markMissedCallbacks, notifyDueCallbacks } from './modules/callback/callback-jobs.js';
+import { Scheduler } from './jobs/scheduler.js';
 
 export interface App {
   /** The port the server listens on (useful with PORT=0). */
@@ -86,6 +89,23 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   });
   await listener.start();
 
+  const repopulation = new Repopulation({
+    orm, databaseUrl, queues: separatedQueueRepository, events: pgNotifyPublisher, logger, metrics, topN: config.QUEUE_TOP_N,
+  });
+  const scheduler = new Scheduler(logger);
+  const jobOperation = (actor: string) => ({ em: orm.em.fork(), events: pgNotifyPublisher, queues: separatedQueueRepository, settings, actor });
+  scheduler.add({
+    name: 'repopulation', cron: config.REPOPULATE_CRON, timezone: config.REPOPULATE_TIMEZONE,
+    run: (tick) => repopulation.run('cron', { actor: 'cron', tick }),
+  });
+  scheduler.add({
+    name: 'callbacks', cron: config.CALLBACK_JOB_CRON, timezone: 'UTC',
+    run: async () => {
+      await notifyDueCallbacks(jobOperation('job:callbacks'));
+      await markMissedCallbacks(jobOperation('job:callbacks'), config.CALLBACK_GRACE_MINUTES);
+    },
+  });
+
   /** Resolves the presented key; no key or an unknown one is refused before execution. */
   async function authenticate(authorization: unknown): Promise<Caller> {
     const key = bearer(authorization);
@@ -119,7 +139,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     const em = orm.em.fork();
     const ctx: GraphQLContext = {
       requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config, settings,
-      queues: separatedQueueRepository, metrics, live,
+      queues: separatedQueueRepository, metrics, live, repopulation,
       logger: logger.child({ requestId }),
       renew(event) {
         const scope = event ? eventScope(event) : newScope();
@@ -295,6 +315,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   });
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, path: GRAPHQL_PATH }, 'callqueue is listening');
+  scheduler.start();
 
   let closing: Promise<void> | null = null;
   async function shutdown(): Promise<void> {
@@ -311,6 +332,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     await closed;
     clearInterval(sweep);
     clearTimeout(forced);
+    await scheduler.stop();
     await apollo.stop();
     await listener.stop();
     await orm.close(true);

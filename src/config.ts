@@ -1,10 +1,12 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /**
  * Every setting the service reads, parsed from the environment in one place. Nothing else in
  * the code reads `process.env`; tests build a Config with `loadConfig({...})`.
  */
-const cronExpression = z.string().trim();
+const cronExpression = z.string().trim().refine((v) => v === '' || cron.validate(v),
+  { message: 'not a cron expression (5 fields, or 6 with seconds; empty switches the job off)' });
 
 /** Minutes before a claimant is called again after each outcome. */
 export const DEFAULT_COOLDOWNS: Readonly<Record<string, number>> = {
@@ -21,8 +23,19 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_CONCURRENT_CALLS: positiveInt(10),
   REPOPULATE_CRON: cronExpression.default('0 * * * *'),
-  REPOPULATE_TIMEZONE: z.string().default('UTC'),
+  REPOPULATE_TIMEZONE: z.string().default('UTC').refine((zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: 'not an IANA time zone (for example Europe/Madrid)' }),
   QUEUE_TOP_N: positiveInt(1000),
+  /** The callback job: announces due callbacks and marks missed ones (every minute). */
+  CALLBACK_JOB_CRON: cronExpression.default('* * * * *'),
+  /** A callback not made this long after it was due is missed; its entry returns to normal priority. */
+  CALLBACK_GRACE_MINUTES: positiveInt(120),
   /** Where `npm start` keeps the embedded cluster when DATABASE_URL is unset. */
   EMBEDDED_PG_DIR: z.string().default('.data/pg'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
@@ -70,9 +83,9 @@ export class ConfigError extends Error {}
 
 /** Parses an environment-like record; the message lists every bad variable and what it allows. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // An empty variable means "not set", except REPOPULATE_CRON where empty switches the job off.
+  // An empty variable means "not set", except the *_CRON ones where empty switches the job off.
   const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => value !== '' || key === 'REPOPULATE_CRON'),
+    Object.entries(env).filter(([key, value]) => value !== '' || key.endsWith('_CRON')),
   );
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {

@@ -29,6 +29,10 @@ export function createMetrics() {
     subscriptions: new client.Gauge({
       name: 'callqueue_subscriptions', help: 'Live GraphQL subscriptions on this instance', registers: [registry],
     }),
+    repopulationDuration: new client.Histogram({
+      name: 'callqueue_repopulation_duration_seconds', help: 'Repopulation runs, by trigger and status',
+      labelNames: ['trigger', 'status'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry],
+    }),
     dbStatements: new client.Counter({
       name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
     }),

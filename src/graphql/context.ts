@@ -5,6 +5,7 @@ import type { Caller } from '../modules/auth/api-keys.js';
 import type { EventPublisher } from '../modules/events/events.js';
 import type { QueueSettings } from '../modules/operation.js';
 import type { QueueRepository } from '../modules/queue/queue.repository.js';
+import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveConnection } from './live.js';
 import type { Loaders } from './loaders.js';
@@ -31,4 +32,6 @@ export interface GraphQLContext {
   queues: QueueRepository;
   metrics: Metrics;
   logger: Logger;
+  /** The repopulation job, for `repopulateQueues`. */
+  repopulation: Repopulation;
 }

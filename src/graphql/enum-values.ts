@@ -5,5 +5,5 @@
  */
 export const LOWERCASE_ENUMS = [
   'QueueType', 'EntryStatus', 'AgentStatus', 'SignatureStatus', 'SignatureType',
-  'RequirementStatus', 'CallbackStatus', 'CallOutcome',
+  'RequirementStatus', 'CallbackStatus', 'CallOutcome', 'PopulationTrigger', 'PopulationRunStatus',
 ] as const;

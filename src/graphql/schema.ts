@@ -12,6 +12,7 @@ import { claimantResolvers } from './resolvers/claimant.js';
 import { conversionResolvers } from './resolvers/conversion.js';
 import { operationResolvers } from './resolvers/operations.js';
 import { queueResolvers } from './resolvers/queue.js';
+import { repopulationResolvers } from './resolvers/repopulation.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { DateTime } from './resolvers/scalars.js';
 
@@ -33,7 +34,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 
 const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers, operationResolvers,
-  subscriptionResolvers,
+  subscriptionResolvers, repopulationResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

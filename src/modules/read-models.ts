@@ -15,7 +15,7 @@ const STAMPS = ['created_at', 'updated_at'];
 const toAgent = rowMapper<Agent>(STAMPS);
 export const toClaimant = rowMapper<Claimant>([...STAMPS, 'signature_missing_since', 'converted_at']);
 const toScore = rowMapper<UserCallScore>([...STAMPS, 'last_queue_check', 'last_call_at', 'next_call_after']);
-const toCallback = rowMapper<Callback>([...STAMPS, 'scheduled_for', 'due_notified_at', 'closed_at']);
+export const toCallback = rowMapper<Callback>([...STAMPS, 'scheduled_for', 'due_notified_at', 'closed_at']);
 export const toRequirement = rowMapper<ClaimRequirement>([...STAMPS, 'deadline', 'received_at']);
 export const toConversion = rowMapper<Conversion>(['converted_at', 'last_call_at', 'created_at']);
 

@@ -104,8 +104,9 @@ describe('claimants, scores, agents, callbacks, conversions', () => {
     const user = await s.claimant();
     const t0 = Date.now() + 3_600_000;
     const ids = [];
-    for (let i = 0; i < 5; i += 1) ids.push(await s.callback(user, new Date(t0 + i * 60_000), i % 2 === 0 ? agentA : null));
-    await server.db.sql(`UPDATE callbacks SET status = 'cancelled' WHERE id = $1`, [ids[4]]);
+    // One pending callback per claimant at most: the others are closed in various ways.
+    const closedAs = ['completed', 'missed', 'completed', null, 'cancelled'];
+    for (let i = 0; i < 5; i += 1) ids.push(await s.callback(user, new Date(t0 + i * 60_000), i % 2 === 0 ? agentA : null, closedAs[i] ?? 'pending'));
     const q = `query($a: ID, $u: ID, $from: DateTime, $to: DateTime, $after: String, $status: CallbackStatus) {
       callbacks(agentId: $a, userId: $u, from: $from, to: $to, first: 2, after: $after, status: $status) {
         pageInfo { hasNextPage endCursor } nodes { id status agent { id } claimant { userId } } } }`;
@@ -114,8 +115,12 @@ describe('claimants, scores, agents, callbacks, conversions', () => {
     const next = await server.admin.data(q, { a: String(agentA), u: String(user), after: byAgent.callbacks.pageInfo.endCursor });
     expect(next.callbacks.nodes.map((n: any) => n.id)).toEqual([String(ids[4])]);
     expect(next.callbacks.pageInfo.hasNextPage).toBe(false);
-    const window = await server.admin.data(q, { u: String(user), from: new Date(t0 + 60_000).toISOString(), to: new Date(t0 + 180_000).toISOString(), status: 'PENDING' });
+    const window = await server.admin.data(q, { u: String(user), from: new Date(t0 + 60_000).toISOString(), to: new Date(t0 + 180_000).toISOString() });
     expect(window.callbacks.nodes.map((n: any) => n.id)).toEqual([String(ids[1]), String(ids[2])]);
+    const completed = await server.admin.data(q, { u: String(user), status: 'COMPLETED' });
+    expect(completed.callbacks.nodes.map((n: any) => n.id)).toEqual([String(ids[0]), String(ids[2])]);
+    const pending = await server.admin.data(q, { u: String(user), status: 'PENDING' });
+    expect(pending.callbacks.nodes.map((n: any) => n.id)).toEqual([String(ids[3])]);
   });
 
   it('lists conversions newest first with filters', async () => {

@@ -156,7 +156,7 @@ it('an AGENT receives only its own callbacks and may not follow another agent', 
   const own = agentConnection.subscribe(`subscription { callbackDue { id agent { id } claimant { userId } } }`);
   await untilSubscribed(() => a.liveSubscriptions(), before + 1);
   const user = await s.claimant();
-  const theirs = await s.callback(user, new Date(), other);
+  const theirs = await s.callback(await s.claimant(), new Date(), other);
   const ours = await s.callback(user, new Date(), mine);
   const em = b.orm.em.fork();
   await em.transactional(async (tx) => {

@@ -68,10 +68,10 @@ export function seed(db: TestDatabase) {
       return row!.id;
     },
 
-    async callback(userId: number, scheduledFor: Date, agentId: number | null = null): Promise<number> {
+    async callback(userId: number, scheduledFor: Date, agentId: number | null = null, status = 'pending'): Promise<number> {
       const [row] = await db.sql(
-        `INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type) VALUES ($1, $2, $3, 'asked', 'unsigned_users') RETURNING id`,
-        [userId, agentId, scheduledFor]);
+        `INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type, status) VALUES ($1, $2, $3, 'asked', 'unsigned_users', $4) RETURNING id`,
+        [userId, agentId, scheduledFor, status]);
       return row!.id;
     },
 

@@ -9,6 +9,7 @@ import type { Conversion as ConversionModel } from '../../modules/conversion/con
 import type { QueueRef as QueueRefModel } from '../../modules/queue/queue.service.js';
 import type { QueueEntryRecord as QueueEntryRecordModel, UnsignedUserEntryRecord as UnsignedUserEntryRecordModel, OutstandingRequestEntryRecord as OutstandingRequestEntryRecordModel, QueueEntryPage as QueueEntryPageModel, QueueEntryEdge as QueueEntryEdgeModel } from '../../modules/queue/queue-entry.js';
 import type { QueueChangedEvent as QueueChangedEventModel } from '../../modules/events/events.js';
+import type { PopulationRun as PopulationRunModel, QueueRebuildResult as QueueRebuildResultModel } from '../../modules/repopulation/repopulation.service.js';
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
 import type { GraphQLContext } from '../context.js';
@@ -128,7 +129,13 @@ export type Callback = {
   agent?: Maybe<Agent>;
   /** The claimant. */
   claimant?: Maybe<Claimant>;
+  /** When it was completed, cancelled or missed. */
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** When callbackDue was announced for it. */
+  dueNotifiedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The claimant's live entry, while it carries this callback. */
+  entry?: Maybe<QueueEntry>;
   id: Scalars['ID']['output'];
   /** The queue the callback's entry is in. */
   queueType: QueueType;
@@ -153,6 +160,16 @@ export type CallbackEdge = {
   __typename?: 'CallbackEdge';
   cursor: Scalars['String']['output'];
   node: Callback;
+};
+
+export type CallbackInput = {
+  /** The agent who should call. An AGENT key may omit it (itself) or give its own id; ADMIN may leave it empty (anyone). */
+  agentId?: InputMaybe<Scalars['ID']['input']>;
+  /** Why (1–500 characters). */
+  reason: Scalars['String']['input'];
+  /** When to call: in the future, at most 30 days ahead. */
+  scheduledFor: Scalars['DateTime']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 /** Where a callback stands. */
@@ -350,6 +367,11 @@ export type Mutation = {
    * or deferred (calling window, cooldown, daily cap).
    */
   assignNextUser?: Maybe<QueueEntry>;
+  /**
+   * AGENT (its own callbacks) or ADMIN. Only a pending callback: its entry returns to its normal
+   * priority, or leaves the queue if the callback is what put it there.
+   */
+  cancelCallback: Callback;
   /** Records a conversion by hand (AGENT or ADMIN): the claimant leaves every queue. */
   convertUser: Conversion;
   /** Creates an API key (ADMIN only). AGENT keys need `agentId` of an existing agent; other roles must not pass one. */
@@ -369,6 +391,21 @@ export type Mutation = {
   releaseEntry: QueueEntry;
   /** Takes a claimant's live entry out of its queue (INTEGRATOR). */
   removeFromQueue: QueueEntry;
+  /**
+   * ADMIN. Rebuilds both queues now from the scores: per queue the top QUEUE_TOP_N valid
+   * claimants, keeping assigned and callback entries, in one transaction per queue. With
+   * `dryRun: true` nothing changes and the result says who would enter, leave and move.
+   * CONFLICT (with `runId`) while another run is going on.
+   */
+  repopulateQueues: PopulationRun;
+  /**
+   * AGENT (for itself) or ADMIN. Promises a call at `scheduledFor`: the claimant's entry goes to
+   * the top of its queue, available from that time, whatever its score (a repopulation keeps it);
+   * a claimant with no live entry gets one in the queue its facts call for. A pending callback of
+   * the same claimant is replaced. Until PREFERRED_AGENT_GRACE_MINUTES after it is due, only the
+   * preferred agent can claim it.
+   */
+  scheduleCallback: ScheduledCallback;
   /** Moves a claimant's live entry to the other queue, keeping enqueuedAt and any assignment (INTEGRATOR). */
   transitionUser: QueueEntry;
   /** Creates or updates a claimant (INTEGRATOR). */
@@ -384,6 +421,11 @@ export type MutationAddRequirementArgs = {
 export type MutationAssignNextUserArgs = {
   agentId: Scalars['ID']['input'];
   queueType: QueueType;
+};
+
+
+export type MutationCancelCallbackArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -429,6 +471,16 @@ export type MutationReleaseEntryArgs = {
 export type MutationRemoveFromQueueArgs = {
   reason: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
+};
+
+
+export type MutationRepopulateQueuesArgs = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type MutationScheduleCallbackArgs = {
+  input: CallbackInput;
 };
 
 
@@ -483,6 +535,76 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** What a run did (or, dry, would do) to one queue. */
+export type PopulationQueueResult = {
+  __typename?: 'PopulationQueueResult';
+  /** Entries added. */
+  added: Scalars['Int']['output'];
+  durationMs: Scalars['Int']['output'];
+  /** Why this queue's rebuild failed, if it did (the queue is then unchanged). */
+  error?: Maybe<Scalars['String']['output']>;
+  /** Entries that were live before and stay (their id, enqueuedAt and assignment unchanged). */
+  kept: Scalars['Int']['output'];
+  queueType: QueueType;
+  /** Pending entries taken out (out of the top N, or no longer valid). */
+  removed: Scalars['Int']['output'];
+  /** Kept entries whose priority changed. */
+  reprioritised: Scalars['Int']['output'];
+  /** Dry runs only. */
+  sample?: Maybe<PopulationSample>;
+};
+
+/** One rebuild of both queues from the scores (one row of queue_population_runs). */
+export type PopulationRun = {
+  __typename?: 'PopulationRun';
+  added: Scalars['Int']['output'];
+  error?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  kept: Scalars['Int']['output'];
+  queues: Array<PopulationQueueResult>;
+  removed: Scalars['Int']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  status: PopulationRunStatus;
+  /** The cron tick the run belongs to (cron runs only). */
+  tick?: Maybe<Scalars['DateTime']['output']>;
+  trigger: PopulationTrigger;
+};
+
+export type PopulationRunStatus =
+  /** At least one queue failed (each queue is rebuilt in its own transaction; see `queues`). */
+  | 'failed'
+  | 'running'
+  | 'succeeded';
+
+/** Who a dry run would move (at most 10 of each, the most significant first). */
+export type PopulationSample = {
+  __typename?: 'PopulationSample';
+  /** Claimants who would enter the queue, highest score first. */
+  entering: Array<Scalars['ID']['output']>;
+  /** Claimants who would leave the queue, lowest priority first. */
+  leaving: Array<Scalars['ID']['output']>;
+  /** Claimants whose priority would change, the largest changes first. */
+  reprioritised: Array<PriorityChange>;
+};
+
+/** What started a repopulation run. */
+export type PopulationTrigger =
+  /** The scheduled job (REPOPULATE_CRON). */
+  | 'cron'
+  /** repopulateQueues(dryRun: true): computed, nothing changed. */
+  | 'dry_run'
+  /** repopulateQueues by an admin. */
+  | 'manual';
+
+/** A claimant whose priority a run changes. */
+export type PriorityChange = {
+  __typename?: 'PriorityChange';
+  from: Scalars['Int']['output'];
+  to: Scalars['Int']['output'];
+  userId: Scalars['ID']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** One agent, or null when the id is unknown. */
@@ -505,6 +627,8 @@ export type Query = {
    * exclusive), previous queue and primary agent. `first` is 1–500 (default 50).
    */
   conversions: ConversionConnection;
+  /** The latest repopulation runs, newest first; `last` is 1–100 (default 10). */
+  populationRuns: Array<PopulationRun>;
   /** One queue. */
   queue: Queue;
   /** One entry by id, from either queue, or null when unknown. */
@@ -564,6 +688,11 @@ export type QueryConversionsArgs = {
   previousQueueType?: InputMaybe<QueueType>;
   primaryAgentId?: InputMaybe<Scalars['ID']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QueryPopulationRunsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -728,6 +857,13 @@ export type Role =
   | 'INTEGRATOR'
   /** Queries and subscriptions. */
   | 'VIEWER';
+
+/** A scheduled callback and the entry that carries it. */
+export type ScheduledCallback = {
+  __typename?: 'ScheduledCallback';
+  callback: Callback;
+  entry: QueueEntry;
+};
 
 /** How a claimant's score is made: the sum of the components, clamped to 0–9999. */
 export type ScoreBreakdown = {
@@ -971,6 +1107,7 @@ export type ResolversTypes = {
   Callback: ResolverTypeWrapper<CallbackModel>;
   CallbackConnection: ResolverTypeWrapper<CallbackPageModel>;
   CallbackEdge: ResolverTypeWrapper<CallbackEdgeModel>;
+  CallbackInput: CallbackInput;
   CallbackStatus: null;
   ClaimRequirement: ResolverTypeWrapper<ClaimRequirementModel>;
   Claimant: ResolverTypeWrapper<ClaimantModel>;
@@ -992,6 +1129,12 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutstandingRequestEntry: ResolverTypeWrapper<OutstandingRequestEntryRecordModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PopulationQueueResult: ResolverTypeWrapper<QueueRebuildResultModel>;
+  PopulationRun: ResolverTypeWrapper<PopulationRunModel>;
+  PopulationRunStatus: null;
+  PopulationSample: ResolverTypeWrapper<PopulationSample>;
+  PopulationTrigger: null;
+  PriorityChange: ResolverTypeWrapper<PriorityChange>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Queue: ResolverTypeWrapper<QueueRefModel>;
   QueueEntry: ResolverTypeWrapper<QueueEntryRecordModel>;
@@ -1003,6 +1146,7 @@ export type ResolversTypes = {
   RequirementInput: RequirementInput;
   RequirementStatus: null;
   Role: Role;
+  ScheduledCallback: ResolverTypeWrapper<Omit<ScheduledCallback, 'callback' | 'entry'> & { callback: ResolversTypes['Callback'], entry: ResolversTypes['QueueEntry'] }>;
   ScoreBreakdown: ResolverTypeWrapper<ScoreBreakdown>;
   ScoreComponent: ResolverTypeWrapper<ScoreComponent>;
   SignatureStatus: null;
@@ -1025,6 +1169,7 @@ export type ResolversParentTypes = {
   Callback: CallbackModel;
   CallbackConnection: CallbackPageModel;
   CallbackEdge: CallbackEdgeModel;
+  CallbackInput: CallbackInput;
   ClaimRequirement: ClaimRequirementModel;
   Claimant: ClaimantModel;
   ClaimantFactResult: Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversParentTypes['Claimant'], conversion?: Maybe<ResolversParentTypes['Conversion']>, entry?: Maybe<ResolversParentTypes['QueueEntry']> };
@@ -1044,6 +1189,10 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   OutstandingRequestEntry: OutstandingRequestEntryRecordModel;
   PageInfo: PageInfo;
+  PopulationQueueResult: QueueRebuildResultModel;
+  PopulationRun: PopulationRunModel;
+  PopulationSample: PopulationSample;
+  PriorityChange: PriorityChange;
   Query: Record<PropertyKey, never>;
   Queue: QueueRefModel;
   QueueEntry: QueueEntryRecordModel;
@@ -1051,6 +1200,7 @@ export type ResolversParentTypes = {
   QueueEntryEdge: QueueEntryEdgeModel;
   QueueEvent: QueueChangedEventModel;
   RequirementInput: RequirementInput;
+  ScheduledCallback: Omit<ScheduledCallback, 'callback' | 'entry'> & { callback: ResolversParentTypes['Callback'], entry: ResolversParentTypes['QueueEntry'] };
   ScoreBreakdown: ScoreBreakdown;
   ScoreComponent: ScoreComponent;
   String: Scalars['String']['output'];
@@ -1097,7 +1247,10 @@ export type CallOutcomeResultResolvers<ContextType = GraphQLContext, ParentType 
 export type CallbackResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Callback'] = ResolversParentTypes['Callback']> = {
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dueNotifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1214,6 +1367,7 @@ export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addRequirement?: Resolver<ResolversTypes['ClaimRequirement'], ParentType, ContextType, RequireFields<MutationAddRequirementArgs, 'input'>>;
   assignNextUser?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<MutationAssignNextUserArgs, 'agentId' | 'queueType'>>;
+  cancelCallback?: Resolver<ResolversTypes['Callback'], ParentType, ContextType, RequireFields<MutationCancelCallbackArgs, 'id'>>;
   convertUser?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType, RequireFields<MutationConvertUserArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'role'>>;
   enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
@@ -1222,6 +1376,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
   releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
+  repopulateQueues?: Resolver<ResolversTypes['PopulationRun'], ParentType, ContextType, RequireFields<MutationRepopulateQueuesArgs, 'dryRun'>>;
+  scheduleCallback?: Resolver<ResolversTypes['ScheduledCallback'], ParentType, ContextType, RequireFields<MutationScheduleCallbackArgs, 'input'>>;
   transitionUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationTransitionUserArgs, 'reason' | 'to' | 'userId'>>;
   upsertClaimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType, RequireFields<MutationUpsertClaimantArgs, 'input'>>;
 };
@@ -1256,6 +1412,47 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PopulationQueueResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PopulationQueueResult'] = ResolversParentTypes['PopulationQueueResult']> = {
+  added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  removed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reprioritised?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sample?: Resolver<Maybe<ResolversTypes['PopulationSample']>, ParentType, ContextType>;
+};
+
+export type PopulationRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PopulationRun'] = ResolversParentTypes['PopulationRun']> = {
+  added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kept?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queues?: Resolver<Array<ResolversTypes['PopulationQueueResult']>, ParentType, ContextType>;
+  removed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['PopulationRunStatus'], ParentType, ContextType>;
+  tick?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['PopulationTrigger'], ParentType, ContextType>;
+};
+
+export type PopulationRunStatusResolvers = { FAILED: 'failed', RUNNING: 'running', SUCCEEDED: 'succeeded' };
+
+export type PopulationSampleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PopulationSample'] = ResolversParentTypes['PopulationSample']> = {
+  entering?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  leaving?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  reprioritised?: Resolver<Array<ResolversTypes['PriorityChange']>, ParentType, ContextType>;
+};
+
+export type PopulationTriggerResolvers = { CRON: 'cron', DRY_RUN: 'dry_run', MANUAL: 'manual' };
+
+export type PriorityChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PriorityChange'] = ResolversParentTypes['PriorityChange']> = {
+  from?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentArgs, 'id'>>;
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'activeOnly'>>;
@@ -1264,6 +1461,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType, RequireFields<QueryClaimantArgs, 'userId'>>;
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
+  populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
   queues?: Resolver<Array<ResolversTypes['Queue']>, ParentType, ContextType>;
@@ -1308,6 +1506,11 @@ export type QueueEventResolvers<ContextType = GraphQLContext, ParentType extends
 export type QueueTypeResolvers = { OUTSTANDING_REQUESTS: 'outstanding_requests', UNSIGNED_USERS: 'unsigned_users' };
 
 export type RequirementStatusResolvers = { PENDING: 'pending', RECEIVED: 'received', WAIVED: 'waived' };
+
+export type ScheduledCallbackResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScheduledCallback'] = ResolversParentTypes['ScheduledCallback']> = {
+  callback?: Resolver<ResolversTypes['Callback'], ParentType, ContextType>;
+  entry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType>;
+};
 
 export type ScoreBreakdownResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ScoreBreakdown'] = ResolversParentTypes['ScoreBreakdown']> = {
   components?: Resolver<Array<ResolversTypes['ScoreComponent']>, ParentType, ContextType>;
@@ -1404,6 +1607,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Mutation?: MutationResolvers<ContextType>;
   OutstandingRequestEntry?: OutstandingRequestEntryResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PopulationQueueResult?: PopulationQueueResultResolvers<ContextType>;
+  PopulationRun?: PopulationRunResolvers<ContextType>;
+  PopulationRunStatus?: PopulationRunStatusResolvers;
+  PopulationSample?: PopulationSampleResolvers<ContextType>;
+  PopulationTrigger?: PopulationTriggerResolvers;
+  PriorityChange?: PriorityChangeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Queue?: QueueResolvers<ContextType>;
   QueueEntry?: QueueEntryResolvers<ContextType>;
@@ -1412,6 +1621,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueEvent?: QueueEventResolvers<ContextType>;
   QueueType?: QueueTypeResolvers;
   RequirementStatus?: RequirementStatusResolvers;
+  ScheduledCallback?: ScheduledCallbackResolvers<ContextType>;
   ScoreBreakdown?: ScoreBreakdownResolvers<ContextType>;
   ScoreComponent?: ScoreComponentResolvers<ContextType>;
   SignatureStatus?: SignatureStatusResolvers;

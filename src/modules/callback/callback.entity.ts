@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { bigintCol, bigintId, int, text, time, timestamps } from '../../db/columns.js';
+import { bigintCol, bigintId, bool, int, text, time, timestamps } from '../../db/columns.js';
 import type { QueueType } from '../queue/queue-type.js';
 
 export type CallbackStatus = 'pending' | 'completed' | 'cancelled' | 'missed';
@@ -15,6 +15,8 @@ export interface Callback {
   queueType: QueueType;
   dueNotifiedAt: Date | null;
   closedAt: Date | null;
+  /** The callback put the claimant in its queue; cancelling it takes the claimant out again. */
+  createdEntry: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,7 @@ export const CallbackSchema = new EntitySchema<Callback>({
     queueType: text(),
     dueNotifiedAt: time({ nullable: true }),
     closedAt: time({ nullable: true }),
+    createdEntry: bool({ default: false }),
     ...timestamps(),
   } as never,
 });

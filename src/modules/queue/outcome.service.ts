@@ -1,4 +1,5 @@
-import { queryOne, queryRows, sql } from '../../db/sql.js';
+import { queryOne, queryRows, sql, toDate } from '../../db/sql.js';
+import { closeCallback } from '../callback/callback.sql.js';
 import { entryDetailsFor } from '../claimant/facts.js';
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
@@ -50,6 +51,22 @@ export async function recordCallOutcome(
                 coalesce(${entry.assignedAt}::timestamptz, now()), now())`);
     }
     const doNotCall = input.doNotCall === true || input.outcome === 'refused';
+    const now = new Date();
+    // A due callback is what this call made: it is completed and the entry loses its callback
+    // priority. A callback still ahead (scheduled during this call) keeps the claimant queued.
+    let current = entry;
+    let callbackAhead: Date | null = null;
+    if (entry.callbackId !== null) {
+      const callback = await queryOne<{ status: string; scheduled_for: string }>(tx.em, sql`
+        SELECT status, scheduled_for FROM callbacks WHERE id = ${entry.callbackId} FOR UPDATE`);
+      const scheduledFor = toDate(callback?.scheduled_for ?? null);
+      if (callback?.status === 'pending' && scheduledFor && scheduledFor > now) {
+        callbackAhead = scheduledFor;
+      } else {
+        await closeCallback(tx.em, entry.callbackId, 'completed');
+        current = await tx.queues.setCallback(tx.em, entry, null, entry.priorityScore);
+      }
+    }
 
     if (input.outcome === 'converted') {
       const reloaded = await lockedFacts(tx, entry.userId);
@@ -59,21 +76,25 @@ export async function recordCallOutcome(
     if (doNotCall) {
       await queryOne(tx.em, sql`UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = ${entry.userId}`);
       await deactivateScore(tx, entry.userId);
-      const closed = await takeOutOfQueue(tx, entry, 'completed', input.outcome === 'refused' ? 'refused' : 'do not call requested', 'do not call');
+      const closed = await takeOutOfQueue(tx, current, 'completed', input.outcome === 'refused' ? 'refused' : 'do not call requested', 'do not call');
       return { entry: closed, userId: entry.userId, conversion: null };
     }
-    const now = new Date();
     const details = entryDetailsFor(entry.queueType, { ...facts, score: facts.score && { ...facts.score, totalAttempts: attempt.totalAttempts } }, entry.enqueuedAt, now);
     await syncScore(tx, entry.userId, entry.queueType, details.priorityScore);
+    if (callbackAhead) {
+      const released = await tx.queues.release(tx.em, current, callbackAhead, current.priorityScore);
+      await publishEntry(tx, 'ENTRY_RELEASED', released);
+      return { entry: released, userId: entry.userId, conversion: null };
+    }
     if (RETRY.has(input.outcome)) {
       const availableFrom = attempt.attemptsToday >= tx.settings.dailyAttemptCap
         ? new Date(Math.max(attempt.nextCallAfter.getTime(), tomorrowsOpening(now, facts.claimant.timezone, tx.settings.window).getTime()))
         : attempt.nextCallAfter;
-      const released = await tx.queues.release(tx.em, entry, availableFrom, entry.callbackId ? entry.priorityScore : details.priorityScore);
+      const released = await tx.queues.release(tx.em, current, availableFrom, details.priorityScore);
       await publishEntry(tx, 'ENTRY_RELEASED', released);
       return { entry: released, userId: entry.userId, conversion: null };
     }
-    const completed = await takeOutOfQueue(tx, entry, 'completed', input.outcome, `call ${input.outcome}`);
+    const completed = await takeOutOfQueue(tx, current, 'completed', input.outcome, `call ${input.outcome}`);
     return { entry: completed, userId: entry.userId, conversion: null };
   });
 }

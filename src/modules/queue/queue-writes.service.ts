@@ -1,4 +1,6 @@
+import { closeCallback } from '../callback/callback.sql.js';
 import { loadFacts, entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
+import { queryRows, sql } from '../../db/sql.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
 import { syncScore } from '../score/score.sql.js';
@@ -73,6 +75,8 @@ export async function takeOutOfQueue(
   op: Operation, entry: QueueEntryRecord, status: 'completed' | 'removed', closedReason: string, transitionReason: string | null,
 ): Promise<QueueEntryRecord> {
   const closed = await op.queues.close(op.em, entry, status, closedReason);
+  // A callback promised on this entry cannot be kept once the entry is gone.
+  if (entry.callbackId !== null) await closeCallback(op.em, entry.callbackId, 'cancelled');
   if (transitionReason !== null) await recordTransition(op, entry.userId, entry.queueType, null, transitionReason);
   await publishEntry(op, 'ENTRY_REMOVED', closed);
   return closed;
@@ -104,6 +108,9 @@ export async function moveEntry(op: Operation, facts: ClaimantFacts, live: Queue
     callbackId: live.callbackId, callbackScheduledFor: live.callbackScheduledFor, callbackReason: live.callbackReason,
   });
   await syncScore(op, live.userId, to, details.priorityScore);
+  if (live.callbackId !== null) {
+    await queryRows(op.em, sql`UPDATE callbacks SET queue_type = ${to}, updated_at = now() WHERE id = ${live.callbackId}`);
+  }
   await recordTransition(op, live.userId, live.queueType, to, reason);
   await publishEntry(op, 'ENTRY_TRANSITIONED', moved);
   return moved;

@@ -3,6 +3,7 @@ import { queryOne, queryRows, raw, sql, toDate } from '../../db/sql.js';
 import { toEntryRecord, type EntryRow, type QueueEntryRecord } from './queue-entry.js';
 import { entriesByIds, entryColumns, liveEntriesByUsers, selectEntry } from './queue.sql.js';
 import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from './queue-type.js';
+import { rebuildQueue, type QueueRebuild } from '../repopulation/repopulate.sql.js';
 
 /**
  * Every read and write of queue entries goes through this interface, so the legacy migration
@@ -70,6 +71,14 @@ export interface QueueRepository {
    */
   claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number):
     Promise<{ held: number; candidate: ClaimCandidate | null }>;
+  /** Repopulation: rebuilds one queue from the scores, set-based (see repopulate.sql.ts). */
+  rebuild(em: EntityManager, queueType: QueueType, options: { topN: number; actor: string; dryRun: boolean }): Promise<QueueRebuild>;
+  /**
+   * Puts a callback on a live entry (top priority, available at its time) or takes it off
+   * (back to `priorityScore`, available now or later as it was).
+   */
+  setCallback(em: EntityManager, entry: QueueEntryRecord, callback: { id: number; scheduledFor: Date; reason: string } | null,
+    priorityScore: number): Promise<QueueEntryRecord>;
 }
 
 type Row = EntryRow & Record<string, unknown>;
@@ -160,6 +169,24 @@ export const separatedQueueRepository: QueueRepository = {
     return one(em, sql`/* assignEntry */ UPDATE ${table(entry.queueType)} e
       SET status = 'assigned', assigned_to_agent_id = ${agentId}, assigned_at = now(), updated_at = now()
       WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
+  },
+
+  async rebuild(em, queueType, { topN, actor, dryRun }) {
+    return rebuildQueue(em, queueType, topN, actor, dryRun);
+  },
+
+  async setCallback(em, entry, callback, priorityScore) {
+    const t = entry.queueType;
+    if (callback) {
+      return one(em, sql`/* setEntryCallback */ UPDATE ${table(t)} e
+        SET callback_id = ${callback.id}, callback_scheduled_for = ${callback.scheduledFor}, callback_reason = ${callback.reason},
+            available_from = ${callback.scheduledFor}, priority_score = ${priorityScore}, updated_at = now()
+        WHERE e.id = ${entry.id} RETURNING ${entryColumns(t)}`);
+    }
+    return one(em, sql`/* clearEntryCallback */ UPDATE ${table(t)} e
+      SET callback_id = NULL, callback_scheduled_for = NULL, callback_reason = NULL,
+          available_from = least(e.available_from, now()), priority_score = ${priorityScore}, updated_at = now()
+      WHERE e.id = ${entry.id} RETURNING ${entryColumns(t)}`);
   },
 
   async lockAgent(em, agentId) {

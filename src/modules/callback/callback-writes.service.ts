@@ -1,0 +1,125 @@
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import { entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
+import { badInput, conflict, forbidden, notFound } from '../errors.js';
+import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import type { QueueEntryRecord } from '../queue/queue-entry.js';
+import type { QueueType } from '../queue/queue-type.js';
+import { lockedFacts, refuseConverted, requireReason, takeOutOfQueue } from '../queue/queue-writes.service.js';
+import { toCallback } from '../read-models.js';
+import { SCORE_MAX } from '../score/score-policy.js';
+import type { Callback } from './callback.entity.js';
+import { closeCallback } from './callback.sql.js';
+
+/** How far ahead a callback may be scheduled. */
+export const CALLBACK_MAX_DAYS_AHEAD = 30;
+/** A callback entry is called before anything else once it is due. */
+export const CALLBACK_PRIORITY = SCORE_MAX;
+
+export interface CallbackInput {
+  userId: number;
+  scheduledFor: Date;
+  reason: string;
+  /** The preferred agent; null: anyone. */
+  agentId: number | null;
+}
+
+/** The queue a claimant belongs in by its facts, or null when there is nothing to call about. */
+function queueFor(facts: ClaimantFacts): QueueType | null {
+  if (facts.claimant.signatureStatus === 'missing') return 'unsigned_users';
+  return facts.requirements.pending > 0 ? 'outstanding_requests' : null;
+}
+
+async function lockCallback(op: Operation, id: number): Promise<Callback | null> {
+  const row = await queryOne<Record<string, unknown>>(op.em, sql`SELECT * FROM callbacks WHERE id = ${id} FOR UPDATE`);
+  return row ? toCallback(row) : null;
+}
+
+/** The entry carries the callback no more: back to the priority its facts give it. */
+export async function clearEntryCallback(op: Operation, facts: ClaimantFacts, entry: QueueEntryRecord): Promise<QueueEntryRecord> {
+  const details = entryDetailsFor(entry.queueType, facts, entry.enqueuedAt, new Date());
+  const cleared = await op.queues.setCallback(op.em, entry, null, details.priorityScore);
+  await publishEntry(op, 'ENTRY_UPDATED', cleared);
+  return cleared;
+}
+
+/**
+ * scheduleCallback: records the callback and puts the claimant's entry at the top of its queue,
+ * available from the callback's time, whatever its score (a repopulation keeps it). A claimant
+ * without a live entry gets one in the queue its facts call for. A pending callback of the same
+ * claimant is superseded (cancelled): one promise per claimant at a time.
+ */
+export async function scheduleCallback(op: Operation, input: CallbackInput): Promise<{ callback: Callback; entry: QueueEntryRecord }> {
+  const reason = requireReason(input.reason);
+  const now = Date.now();
+  if (!(input.scheduledFor instanceof Date) || Number.isNaN(input.scheduledFor.getTime())) throw badInput('scheduledFor must be an ISO-8601 date-time');
+  if (input.scheduledFor.getTime() <= now) {
+    throw badInput(`scheduledFor must be in the future; ${input.scheduledFor.toISOString()} has passed`);
+  }
+  if (input.scheduledFor.getTime() > now + CALLBACK_MAX_DAYS_AHEAD * 86_400_000) {
+    throw badInput(`scheduledFor must be within ${CALLBACK_MAX_DAYS_AHEAD} days; ${input.scheduledFor.toISOString()} is further`);
+  }
+  return inTransaction(op, async (tx) => {
+    const facts = await lockedFacts(tx, input.userId);
+    refuseConverted(facts);
+    if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call; no callback can be scheduled`);
+    if (input.agentId !== null) {
+      const agent = await queryOne<{ is_active: boolean }>(tx.em, sql`SELECT is_active FROM agents WHERE id = ${input.agentId}`);
+      if (!agent) throw notFound(`agent ${input.agentId} does not exist`);
+      if (!agent.is_active) throw conflict(`agent ${input.agentId} is not active; schedule the callback for another agent or for anyone`);
+    }
+    const live = await tx.queues.liveEntry(tx.em, input.userId, true);
+    const queueType = live?.queueType ?? queueFor(facts);
+    if (!queueType) throw conflict(`claimant ${input.userId} has signed and owes no document: there is nothing to call back about`);
+
+    await queryRows(tx.em, sql`/* supersedeCallback */
+      UPDATE callbacks SET status = 'cancelled', closed_at = now(), updated_at = now()
+       WHERE user_id = ${input.userId} AND status = 'pending'`);
+    const row = await queryOne<Record<string, unknown>>(tx.em, sql`/* insertCallback */
+      INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type, created_entry)
+      VALUES (${input.userId}, ${input.agentId}, ${input.scheduledFor}, ${reason}, ${queueType}, ${live === null})
+      RETURNING *`);
+    const callback = toCallback(row!);
+    const onEntry = { id: callback.id, scheduledFor: callback.scheduledFor, reason };
+    if (live) {
+      const entry = await tx.queues.setCallback(tx.em, live, onEntry, CALLBACK_PRIORITY);
+      await publishEntry(tx, 'ENTRY_UPDATED', entry);
+      return { callback, entry };
+    }
+    const details = entryDetailsFor(queueType, facts, null, new Date());
+    const entry = await tx.queues.insert(tx.em, {
+      queueType, userId: input.userId, claimId: facts.claimant.claimId, ...details, priorityScore: CALLBACK_PRIORITY,
+      availableFrom: callback.scheduledFor, callbackId: callback.id, callbackScheduledFor: callback.scheduledFor, callbackReason: reason,
+    });
+    await recordTransition(tx, input.userId, null, queueType, `callback scheduled: ${reason}`);
+    await publishEntry(tx, 'ENTRY_ADDED', entry);
+    return { callback, entry };
+  });
+}
+
+/**
+ * cancelCallback: only a pending callback. Its entry returns to its normal priority, or leaves
+ * the queue when the callback is what put it there. An AGENT cancels its own callbacks only.
+ */
+export async function cancelCallback(op: Operation, id: number, agentId: number | null): Promise<Callback> {
+  return inTransaction(op, async (tx) => {
+    const peek = await queryOne<{ user_id: number }>(tx.em, sql`SELECT user_id FROM callbacks WHERE id = ${id}`);
+    if (!peek) throw notFound(`callback ${id} does not exist`);
+    // Claimant first, then the callback: the lock order every callback write follows.
+    const facts = await lockedFacts(tx, peek.user_id);
+    const callback = (await lockCallback(tx, id))!;
+    if (agentId !== null && callback.agentId !== agentId) {
+      throw forbidden(`an AGENT key cancels the callbacks of agent ${agentId} only; callback ${id} is ${callback.agentId === null ? 'for anyone' : `agent ${callback.agentId}'s`}`);
+    }
+    if (callback.status !== 'pending') throw conflict(`callback ${id} is ${callback.status}; only a pending callback can be cancelled`);
+    await closeCallback(tx.em, id, 'cancelled');
+    const entry = await tx.queues.liveEntry(tx.em, callback.userId, true);
+    if (entry?.callbackId === id) {
+      if (callback.createdEntry && entry.status === 'pending') {
+        await takeOutOfQueue(tx, entry, 'removed', 'callback cancelled', `callback ${id} cancelled`);
+      } else {
+        await clearEntryCallback(tx, facts, entry);
+      }
+    }
+    return toCallback((await queryOne<Record<string, unknown>>(tx.em, sql`SELECT * FROM callbacks WHERE id = ${id}`))!);
+  });
+}

@@ -1,0 +1,154 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
+import { QUEUE_TABLE, type QueueType } from '../queue/queue-type.js';
+import { URGENT_SIGNATURE_DAYS } from '../score/score-policy.js';
+
+/**
+ * The set-based rebuild of one queue, inside the caller's transaction (one per queue):
+ *
+ *   1. target   the top N claimants by stored score that may be in this queue now, with the
+ *               entry columns they should have — into a temp table, reading only (no queue
+ *               row is locked while the expensive part runs);
+ *   2. apply    the difference: close the entries that fall out, refresh the ones that stay
+ *               (only those whose columns change), insert the newcomers.
+ *
+ * Readers see the old queue until COMMIT and the new one after: nothing is ever emptied. A
+ * claiming agent skips only rows this transaction changed (SKIP LOCKED); unchanged entries
+ * and the rest of the queue stay claimable throughout.
+ *
+ * Kept whatever the cut: assigned entries (an agent is on them) and callback entries. Entries
+ * that stay keep their id, enqueued_at, availability and assignment.
+ *
+ * The entry columns derived here mirror `entryDetailsFor` (claimant/facts.ts); a test checks
+ * that a queue written by enqueueUser comes out of a rebuild unchanged.
+ */
+export interface QueueRebuild {
+  queueType: QueueType;
+  added: number;
+  removed: number;
+  kept: number;
+  reprioritised: number;
+  /** Dry runs: who would enter, leave and change priority (a few of each). */
+  sample?: { entering: number[]; leaving: number[]; reprioritised: { userId: number; from: number; to: number }[] };
+}
+
+const SAMPLE_SIZE = 10;
+
+/* repopulationTarget: who should be in the queue, with their entry columns. */
+async function buildTarget(em: EntityManager, queueType: QueueType, topN: number): Promise<void> {
+  const other = raw(QUEUE_TABLE[queueType === 'unsigned_users' ? 'outstanding_requests' : 'unsigned_users']);
+  const validity = queueType === 'unsigned_users'
+    ? sql`c.signature_status = 'missing'`
+    : sql`EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = s.user_id AND r.status = 'pending')`;
+  const details = queueType === 'unsigned_users'
+    ? sql`c.signature_missing_since, c.signature_type,
+          coalesce(c.signature_missing_since <= now() - make_interval(days => ${URGENT_SIGNATURE_DAYS}), false) AS urgent_signature`
+    : sql`req.types AS requirement_types, req.total AS total_requirements, req.pending AS pending_requirements,
+          req.deadline AS document_deadline,
+          CASE WHEN req.deadline IS NULL THEN 0 WHEN req.deadline <= now() + interval '2 days' THEN 2
+               WHEN req.deadline <= now() + interval '7 days' THEN 1 ELSE 0 END AS escalation_level`;
+  const requirements = queueType === 'unsigned_users' ? sql`` : sql`CROSS JOIN LATERAL (
+      SELECT coalesce(array_agg(requirement_type ORDER BY id) FILTER (WHERE status = 'pending'), '{}') AS types,
+             count(*) FILTER (WHERE status <> 'waived')::int AS total,
+             count(*) FILTER (WHERE status = 'pending')::int AS pending,
+             min(deadline) FILTER (WHERE status = 'pending') AS deadline
+        FROM claim_requirements WHERE user_id = s.user_id) req`;
+  await queryRows(em, sql`/* repopulationTarget */
+    CREATE TEMP TABLE repopulation_target ON COMMIT DROP AS
+    SELECT top.user_id, top.claim_id, top.priority_score, ${details}
+      FROM (SELECT s.user_id, c.claim_id, s.current_score AS priority_score
+              FROM user_call_scores s
+              JOIN claimants c ON c.user_id = s.user_id
+             WHERE s.is_active AND s.current_queue_type = ${queueType}
+               AND NOT c.do_not_call AND c.converted_at IS NULL AND ${validity}
+               -- A claimant live in the other queue moves by transition, not by a rebuild.
+               AND NOT EXISTS (SELECT 1 FROM ${other} o WHERE o.user_id = s.user_id AND o.status IN ('pending', 'assigned'))
+             ORDER BY s.current_score DESC, s.user_id
+             LIMIT ${topN}) top
+      JOIN claimants c ON c.user_id = top.user_id
+      JOIN user_call_scores s ON s.user_id = top.user_id
+      ${requirements}`);
+  await queryRows(em, sql`CREATE UNIQUE INDEX ON repopulation_target (user_id)`);
+  await queryRows(em, sql`ANALYZE repopulation_target`);
+}
+
+/** The entry columns a rebuild refreshes, as `e.x IS DISTINCT FROM t.x` pairs and `x = t.x` assignments. */
+function refreshedColumns(queueType: QueueType): string[] {
+  return queueType === 'unsigned_users'
+    ? ['signature_missing_since', 'signature_type', 'urgent_signature']
+    : ['requirement_types', 'total_requirements', 'pending_requirements', 'document_deadline', 'escalation_level'];
+}
+
+/* The live entries the rebuild leaves alone whatever the cut. */
+const PROTECTED = `(e.status = 'assigned' OR e.callback_id IS NOT NULL)`;
+
+export async function rebuildQueue(
+  em: EntityManager, queueType: QueueType, topN: number, actor: string, dryRun: boolean,
+): Promise<QueueRebuild> {
+  await buildTarget(em, queueType, topN);
+  const table = raw(QUEUE_TABLE[queueType]);
+  const columns = refreshedColumns(queueType);
+  const changed = raw([`(e.callback_id IS NULL AND e.priority_score <> t.priority_score)`,
+    ...columns.map((c) => `e.${c} IS DISTINCT FROM t.${c}`)].join(' OR '));
+  if (dryRun) return preview(em, queueType, table);
+
+  const removed = await queryOne<{ n: number }>(em, sql`/* repopulationRemove */
+    WITH gone AS (
+      UPDATE ${table} e SET status = 'removed', closed_at = now(), updated_at = now(),
+             closed_reason = 'repopulation: no longer among the top claimants of the queue, or no longer valid'
+       WHERE e.status = 'pending' AND NOT ${raw(PROTECTED)}
+         AND NOT EXISTS (SELECT 1 FROM repopulation_target t WHERE t.user_id = e.user_id)
+      RETURNING e.user_id),
+    logged AS (
+      INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
+      SELECT user_id, ${queueType}, NULL, 'repopulation', ${actor} FROM gone)
+    SELECT count(*)::int AS n FROM gone`);
+  const added = await queryOne<{ n: number }>(em, sql`/* repopulationAdd */
+    WITH fresh AS (
+      INSERT INTO ${table} (user_id, claim_id, priority_score, ${raw(columns.join(', '))})
+      SELECT t.user_id, t.claim_id, t.priority_score, ${raw(columns.map((c) => `t.${c}`).join(', '))}
+        FROM repopulation_target t
+       WHERE NOT EXISTS (SELECT 1 FROM ${table} e WHERE e.user_id = t.user_id AND e.status IN ('pending', 'assigned'))
+      RETURNING user_id),
+    logged AS (
+      INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
+      SELECT user_id, NULL, ${queueType}, 'repopulation', ${actor} FROM fresh)
+    SELECT count(*)::int AS n FROM fresh`);
+  // Last, so the rows it locks are held for the shortest time before COMMIT.
+  const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationRefresh */
+    WITH refreshed AS (
+      UPDATE ${table} e
+         SET priority_score = CASE WHEN e.callback_id IS NULL THEN t.priority_score ELSE e.priority_score END,
+             ${raw(columns.map((c) => `${c} = t.${c}`).join(', '))}, updated_at = now()
+        FROM repopulation_target t
+       WHERE t.user_id = e.user_id AND e.status IN ('pending', 'assigned') AND (${changed})
+      RETURNING e.priority_score <> t.priority_score AND e.callback_id IS NULL AS moved)
+    SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
+  const live = await queryOne<{ n: number }>(em, sql`SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
+  return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
+}
+
+/* repopulationPreview: the same difference, counted and sampled, nothing written. */
+async function preview(em: EntityManager, queueType: QueueType, table: ReturnType<typeof raw>): Promise<QueueRebuild> {
+  const row = await queryOne<{
+    added: number; removed: number; live: number; reprioritised: number;
+    entering: number[]; leaving: number[]; moving: { userId: number; from: number; to: number }[] | null;
+  }>(em, sql`/* repopulationPreview */
+    WITH live AS (SELECT * FROM ${table} e WHERE e.status IN ('pending', 'assigned')),
+    entering AS (SELECT t.user_id, t.priority_score FROM repopulation_target t WHERE NOT EXISTS (SELECT 1 FROM live e WHERE e.user_id = t.user_id)),
+    leaving AS (SELECT e.user_id, e.priority_score FROM live e
+                 WHERE e.status = 'pending' AND NOT ${raw(PROTECTED)}
+                   AND NOT EXISTS (SELECT 1 FROM repopulation_target t WHERE t.user_id = e.user_id)),
+    moving AS (SELECT e.user_id, e.priority_score AS before, t.priority_score AS after FROM live e
+                 JOIN repopulation_target t ON t.user_id = e.user_id WHERE e.callback_id IS NULL AND e.priority_score <> t.priority_score)
+    SELECT (SELECT count(*) FROM entering)::int AS added, (SELECT count(*) FROM leaving)::int AS removed,
+           (SELECT count(*) FROM live)::int AS live, (SELECT count(*) FROM moving)::int AS reprioritised,
+           (SELECT coalesce(array_agg(user_id), '{}') FROM (SELECT user_id FROM entering ORDER BY priority_score DESC, user_id LIMIT ${SAMPLE_SIZE}) x) AS entering,
+           (SELECT coalesce(array_agg(user_id), '{}') FROM (SELECT user_id FROM leaving ORDER BY priority_score, user_id LIMIT ${SAMPLE_SIZE}) x) AS leaving,
+           (SELECT json_agg(json_build_object('userId', user_id, 'from', before, 'to', after))
+              FROM (SELECT * FROM moving ORDER BY abs(after - before) DESC, user_id LIMIT ${SAMPLE_SIZE}) x) AS moving`);
+  return {
+    queueType, added: row!.added, removed: row!.removed, kept: row!.live - row!.removed, reprioritised: row!.reprioritised,
+    sample: { entering: row!.entering.map(Number), leaving: row!.leaving.map(Number), reprioritised: row!.moving ?? [] },
+  };
+}

@@ -1,0 +1,155 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import type { Orm } from '../../db/orm.js';
+import { rowMapper } from '../../db/rows.js';
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import type { Logger } from '../../logger.js';
+import type { Metrics } from '../../metrics.js';
+import { conflict } from '../errors.js';
+import type { EventPublisher } from '../events/events.js';
+import type { QueueRepository } from '../queue/queue.repository.js';
+import { QUEUE_TYPES } from '../queue/queue-type.js';
+import type { QueueRebuild } from './repopulate.sql.js';
+
+export type PopulationTrigger = 'cron' | 'manual' | 'dry_run';
+
+export interface QueueRebuildResult extends QueueRebuild {
+  durationMs: number;
+  error: string | null;
+}
+
+/** A queue_population_runs row. */
+export interface PopulationRun {
+  id: number;
+  trigger: PopulationTrigger;
+  tick: Date | null;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: Date;
+  finishedAt: Date | null;
+  added: number;
+  removed: number;
+  kept: number;
+  perQueue: QueueRebuildResult[];
+  error: string | null;
+}
+
+const toRun = rowMapper<PopulationRun>(['tick', 'started_at', 'finished_at']);
+
+export async function listPopulationRuns(em: EntityManager, last: number): Promise<PopulationRun[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`/* populationRuns */
+    SELECT * FROM queue_population_runs ORDER BY started_at DESC, id DESC LIMIT ${last}`)).map(toRun);
+}
+
+/** Advisory lock key of the repopulation, taken on a connection of its own (STACK.md). */
+const LOCK_KEY = `hashtext('callqueue.repopulation')`;
+/** Errors after which one queue's rebuild is simply tried again: a race with a live write. */
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+const ATTEMPTS = 3;
+
+class Rollback extends Error {
+  constructor(readonly result: QueueRebuild) {
+    super('dry run');
+  }
+}
+
+export interface RepopulationDeps {
+  orm: Orm;
+  /** For the lock connection, outside the pool. */
+  databaseUrl: string;
+  queues: QueueRepository;
+  events: EventPublisher;
+  logger: Logger;
+  metrics: Metrics;
+  topN: number;
+}
+
+/**
+ * The repopulation job: the cron job and `repopulateQueues` run this same code. A real run
+ * holds a session advisory lock on a dedicated connection for its whole length, so runs never
+ * overlap across instances; a cron run also claims its tick with a row (UNIQUE tick), so an
+ * instance that comes late to a tick another already ran does not run it again.
+ */
+export class Repopulation {
+  constructor(private readonly deps: RepopulationDeps) {}
+
+  /** Null when a cron tick is skipped (another instance has it, or a run is going on). */
+  async run(trigger: PopulationTrigger, options: { actor: string; tick?: Date }): Promise<PopulationRun | null> {
+    if (trigger === 'dry_run') return this.execute(await this.startRow('dry_run', null), true, options.actor);
+    const lock = new pg.Client({ connectionString: this.deps.databaseUrl, application_name: 'callqueue-repopulation' });
+    await lock.connect();
+    try {
+      const locked = (await lock.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`)).rows[0].ok as boolean;
+      if (!locked) {
+        if (trigger === 'cron') return null;
+        const running = await queryOne<{ id: number; started_at: string }>(this.deps.orm.em.fork(), sql`
+          SELECT id, started_at FROM queue_population_runs WHERE status = 'running' AND trigger <> 'dry_run' ORDER BY id DESC LIMIT 1`);
+        throw conflict(running
+          ? `a repopulation is already running (run ${running.id}, started ${new Date(running.started_at).toISOString()}); wait for it to finish`
+          : 'a repopulation is already starting; wait for it to finish', running ? { runId: String(running.id) } : {});
+      }
+      // Holding the lock, any row still 'running' belongs to an instance that died mid-run.
+      await queryRows(this.deps.orm.em.fork(), sql`UPDATE queue_population_runs
+        SET status = 'failed', finished_at = now(), error = 'interrupted: the instance running it stopped'
+        WHERE status = 'running' AND trigger <> 'dry_run'`);
+      const id = await this.startRow(trigger, options.tick ?? null);
+      if (id === null) return null;
+      return await this.execute(id, false, options.actor);
+    } finally {
+      await lock.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
+      await lock.end().catch(() => undefined);
+    }
+  }
+
+  /** The run's row; null when a cron tick was already claimed. */
+  private async startRow(trigger: PopulationTrigger, tick: Date | null): Promise<number | null> {
+    const row = await queryOne<{ id: number }>(this.deps.orm.em.fork(), sql`/* startPopulationRun */
+      INSERT INTO queue_population_runs (trigger, tick) VALUES (${trigger}, ${tick})
+      ON CONFLICT (tick) DO NOTHING RETURNING id`);
+    return row?.id ?? null;
+  }
+
+  private async execute(id: number | null, dryRun: boolean, actor: string): Promise<PopulationRun> {
+    const results: QueueRebuildResult[] = [];
+    for (const queueType of QUEUE_TYPES) results.push(await this.rebuildOne(queueType, dryRun, actor));
+    const failed = results.filter((r) => r.error !== null);
+    const sum = (key: 'added' | 'removed' | 'kept') => results.reduce((n, r) => n + r[key], 0);
+    const row = await queryOne<Record<string, unknown>>(this.deps.orm.em.fork(), sql`/* finishPopulationRun */
+      UPDATE queue_population_runs
+         SET status = ${failed.length ? 'failed' : 'succeeded'}, finished_at = now(),
+             added = ${sum('added')}, removed = ${sum('removed')}, kept = ${sum('kept')},
+             per_queue = ${JSON.stringify(results)}::jsonb,
+             error = ${failed.length ? failed.map((r) => `${r.queueType}: ${r.error}`).join('; ') : null}
+       WHERE id = ${id} RETURNING *`);
+    const run = toRun(row!);
+    const seconds = (run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000;
+    this.deps.metrics.repopulationDuration.observe({ trigger: run.trigger, status: run.status }, seconds);
+    this.deps.logger.info({ runId: run.id, trigger: run.trigger, status: run.status, added: run.added, removed: run.removed, kept: run.kept, seconds },
+      'repopulation finished');
+    return run;
+  }
+
+  /** One queue in one transaction, retried when it loses a race with a live write. */
+  private async rebuildOne(queueType: (typeof QUEUE_TYPES)[number], dryRun: boolean, actor: string): Promise<QueueRebuildResult> {
+    const started = performance.now();
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = await this.deps.orm.em.fork().transactional(async (em) => {
+          const rebuilt = await this.deps.queues.rebuild(em, queueType, { topN: this.deps.topN, actor, dryRun });
+          if (dryRun) throw new Rollback(rebuilt);
+          await this.deps.events.publish(em, { topic: 'queueChanged', kind: 'QUEUE_REPOPULATED', queueType, userId: null, entryId: null });
+          return rebuilt;
+        });
+        return { ...result, durationMs: Math.round(performance.now() - started), error: null };
+      } catch (error) {
+        if (error instanceof Rollback) return { ...error.result, durationMs: Math.round(performance.now() - started), error: null };
+        const code = (error as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < ATTEMPTS) continue;
+        this.deps.logger.error({ err: error, queueType }, 'repopulation of a queue failed');
+        return {
+          queueType, added: 0, removed: 0, kept: 0, reprioritised: 0,
+          durationMs: Math.round(performance.now() - started), error: code ? `database error ${code}` : 'unexpected error',
+        };
+      }
+    }
+  }
+}
