@@ -17,7 +17,7 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
     if (!agent) throw notFound(`agent ${agentId} does not exist`);
     if (!agent.isActive) throw conflict(`agent ${agentId} is not active`);
     for (let checks = 0; checks < tx.settings.claimMaxChecks; checks += 1) {
-      const { held, candidate } = await tx.queues.claimCandidate(tx.em, queueType, agentId, tx.settings.preferredAgentGraceMinutes);
+      const { held, candidate } = await nextCandidate(tx, queueType, agentId);
       if (held >= tx.settings.maxAssignedPerAgent) {
         // Throwing rolls back: the candidate locked with this statement is let go untouched.
         throw conflict(`agent ${agentId} already holds ${held} assigned entr${held === 1 ? 'y' : 'ies'} ` +
@@ -42,6 +42,21 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
     }
     return null;
   });
+}
+
+/**
+ * The best candidate, passing over rows other transactions hold. When that finds none, the
+ * rows may all be held — a repopulation applying its changes locks every entry it touches —
+ * so the claim waits its turn on them once, then looks again with a fresh snapshot (which sees
+ * the entries the repopulation added). An empty queue costs three cheap statements.
+ */
+async function nextCandidate(tx: Operation, queueType: QueueType, agentId: number) {
+  const grace = tx.settings.preferredAgentGraceMinutes;
+  const skipping = await tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'skip');
+  if (skipping.candidate || skipping.held >= tx.settings.maxAssignedPerAgent) return skipping;
+  const waiting = await tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'wait');
+  if (waiting.candidate) return waiting;
+  return tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'skip');
 }
 
 /** The assigned entry `entryId`, locked; refused unless `agentId` (when given) holds it. */

@@ -50,6 +50,14 @@ export interface ClaimCandidate {
   hasPendingRequirement: boolean;
 }
 
+/**
+ * How the claim locks its candidate: `skip` passes over rows other transactions hold (parallel
+ * claims never wait for each other); `wait` queues behind them — for when every candidate is
+ * held, typically by a repopulation applying its changes, so that a claim waits for the new
+ * queue rather than reporting an empty one.
+ */
+export type ClaimLock = 'skip' | 'wait';
+
 export interface QueueRepository {
   liveEntry(em: EntityManager, userId: number, lock: boolean): Promise<QueueEntryRecord | null>;
   entryById(em: EntityManager, id: number, lock: boolean): Promise<QueueEntryRecord | null>;
@@ -69,8 +77,8 @@ export interface QueueRepository {
    * COMMITTED would still read the snapshot from before the wait, and miss the entry the
    * previous holder just assigned).
    */
-  claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number):
-    Promise<{ held: number; candidate: ClaimCandidate | null }>;
+  claimCandidate(em: EntityManager, queueType: QueueType, agentId: number, preferredAgentGraceMinutes: number,
+    lock?: ClaimLock): Promise<{ held: number; candidate: ClaimCandidate | null }>;
   /** Repopulation: rebuilds one queue from the scores, set-based (see repopulate.sql.ts). */
   rebuild(em: EntityManager, queueType: QueueType, options: { topN: number; actor: string; dryRun: boolean }): Promise<QueueRebuild>;
   /**
@@ -201,7 +209,7 @@ export const separatedQueueRepository: QueueRepository = {
    * Entries whose claimant is on a call, or whose callback belongs to another agent until its
    * grace passes, are filtered before locking: they are not this agent's to take.
    */
-  async claimCandidate(em, queueType, agentId, graceMinutes) {
+  async claimCandidate(em, queueType, agentId, graceMinutes, lock = 'skip') {
     const rows = await queryRows<Row>(em, sql`/* claimCandidate */
       SELECT ((SELECT count(*) FROM unsigned_users_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned') +
               (SELECT count(*) FROM outstanding_requests_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned'))::int AS held,
@@ -221,7 +229,7 @@ export const separatedQueueRepository: QueueRepository = {
                               AND cb.agent_id <> ${agentId} AND cb.scheduled_for + make_interval(mins => ${graceMinutes}) > now()))
                    ORDER BY q.priority_score DESC, q.available_from, q.id
                    LIMIT 1
-                   FOR UPDATE SKIP LOCKED) e
+                   FOR UPDATE ${raw(lock === 'skip' ? 'SKIP LOCKED' : '')}) e
             JOIN claimants c ON c.user_id = e.user_id
             LEFT JOIN user_call_scores s ON s.user_id = e.user_id) cand ON true`);
     const row = rows[0]!;

@@ -41,10 +41,10 @@ async function buildTarget(em: EntityManager, queueType: QueueType, topN: number
     ? sql`c.signature_status = 'missing'`
     : sql`EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = s.user_id AND r.status = 'pending')`;
   const details = queueType === 'unsigned_users'
-    ? sql`c.signature_missing_since, c.signature_type,
+    ? sql`date_trunc('milliseconds', c.signature_missing_since) AS signature_missing_since, c.signature_type,
           coalesce(c.signature_missing_since <= now() - make_interval(days => ${URGENT_SIGNATURE_DAYS}), false) AS urgent_signature`
     : sql`req.types AS requirement_types, req.total AS total_requirements, req.pending AS pending_requirements,
-          req.deadline AS document_deadline,
+          date_trunc('milliseconds', req.deadline) AS document_deadline,
           CASE WHEN req.deadline IS NULL THEN 0 WHEN req.deadline <= now() + interval '2 days' THEN 2
                WHEN req.deadline <= now() + interval '7 days' THEN 1 ELSE 0 END AS escalation_level`;
   const requirements = queueType === 'unsigned_users' ? sql`` : sql`CROSS JOIN LATERAL (
@@ -82,6 +82,11 @@ function refreshedColumns(queueType: QueueType): string[] {
 /* The live entries the rebuild leaves alone whatever the cut. */
 const PROTECTED = `(e.status = 'assigned' OR e.callback_id IS NOT NULL)`;
 
+/*
+ * Timestamps are compared at millisecond precision: entries written through the services
+ * carry JavaScript dates (ms), the facts carry Postgres microseconds; without the truncation
+ * every such entry would look changed to every rebuild.
+ */
 export async function rebuildQueue(
   em: EntityManager, queueType: QueueType, topN: number, actor: string, dryRun: boolean,
 ): Promise<QueueRebuild> {
@@ -114,16 +119,16 @@ export async function rebuildQueue(
       INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
       SELECT user_id, NULL, ${queueType}, 'repopulation', ${actor} FROM fresh)
     SELECT count(*)::int AS n FROM fresh`);
+  const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationMoves */
+    SELECT count(*)::int AS n FROM ${table} e JOIN repopulation_target t ON t.user_id = e.user_id
+     WHERE e.status IN ('pending', 'assigned') AND e.callback_id IS NULL AND e.priority_score <> t.priority_score`);
   // Last, so the rows it locks are held for the shortest time before COMMIT.
-  const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationRefresh */
-    WITH refreshed AS (
-      UPDATE ${table} e
-         SET priority_score = CASE WHEN e.callback_id IS NULL THEN t.priority_score ELSE e.priority_score END,
-             ${raw(columns.map((c) => `${c} = t.${c}`).join(', '))}, updated_at = now()
-        FROM repopulation_target t
-       WHERE t.user_id = e.user_id AND e.status IN ('pending', 'assigned') AND (${changed})
-      RETURNING e.priority_score <> t.priority_score AND e.callback_id IS NULL AS moved)
-    SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
+  await queryRows(em, sql`/* repopulationRefresh */
+    UPDATE ${table} e
+       SET priority_score = CASE WHEN e.callback_id IS NULL THEN t.priority_score ELSE e.priority_score END,
+           ${raw(columns.map((c) => `${c} = t.${c}`).join(', '))}, updated_at = now()
+      FROM repopulation_target t
+     WHERE t.user_id = e.user_id AND e.status IN ('pending', 'assigned') AND (${changed})`);
   const live = await queryOne<{ n: number }>(em, sql`SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
   return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
 }
