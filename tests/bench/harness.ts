@@ -102,7 +102,11 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`benchmark server exited unexpectedly (code ${code}, signal ${signal})\n`);
+    resolve();
+  }));
   for (let i = 0; ; i += 1) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
@@ -116,6 +120,7 @@ export async function startServerProcess(databaseUrl: string, env: Record<string
     url: `http://127.0.0.1:${port}/graphql`,
     pid: child.pid!,
     stop: async () => {
+      stopping = true;
       child.kill('SIGTERM');
       await exited;
     },

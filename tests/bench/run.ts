@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
+import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
 
@@ -15,6 +16,7 @@ const all: Record<string, Suite> = {
   dashboard: dashboardSuite,
   claims: (db) => claimsSuite(db, { long, seconds: 15 }),
   subscriptions: subscriptionsSuite,
+  repopulation: repopulationSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -61,5 +63,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  if (error instanceof Error && error.cause) process.stderr.write(`cause: ${String((error.cause as Error).stack ?? error.cause)}\n`);
   process.exit(1);
 });

@@ -53,9 +53,14 @@ async function buildTarget(em: EntityManager, queueType: QueueType, topN: number
              count(*) FILTER (WHERE status = 'pending')::int AS pending,
              min(deadline) FILTER (WHERE status = 'pending') AS deadline
         FROM claim_requirements WHERE user_id = s.user_id) req`;
+  // live_entry_id: whether the claimant is in the queue already, decided here rather than by
+  // an anti-join in the INSERT, which the planner would run against the table being filled
+  // (a nested loop over a growing table: quadratic).
   await queryRows(em, sql`/* repopulationTarget */
     CREATE TEMP TABLE repopulation_target ON COMMIT DROP AS
-    SELECT top.user_id, top.claim_id, top.priority_score, ${details}
+    SELECT top.user_id, top.claim_id, top.priority_score, ${details},
+           (SELECT e.id FROM ${raw(QUEUE_TABLE[queueType])} e
+             WHERE e.user_id = top.user_id AND e.status IN ('pending', 'assigned')) AS live_entry_id
       FROM (SELECT s.user_id, c.claim_id, s.current_score AS priority_score
               FROM user_call_scores s
               JOIN claimants c ON c.user_id = s.user_id
@@ -113,7 +118,7 @@ export async function rebuildQueue(
       INSERT INTO ${table} (user_id, claim_id, priority_score, ${raw(columns.join(', '))})
       SELECT t.user_id, t.claim_id, t.priority_score, ${raw(columns.map((c) => `t.${c}`).join(', '))}
         FROM repopulation_target t
-       WHERE NOT EXISTS (SELECT 1 FROM ${table} e WHERE e.user_id = t.user_id AND e.status IN ('pending', 'assigned'))
+       WHERE t.live_entry_id IS NULL
       RETURNING user_id),
     logged AS (
       INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)

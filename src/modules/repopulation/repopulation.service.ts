@@ -109,8 +109,8 @@ export class Repopulation {
   }
 
   private async execute(id: number | null, dryRun: boolean, actor: string): Promise<PopulationRun> {
-    const results: QueueRebuildResult[] = [];
-    for (const queueType of QUEUE_TYPES) results.push(await this.rebuildOne(queueType, dryRun, actor));
+    // The queues are independent (one transaction each): rebuilt side by side, on two backends.
+    const results = await Promise.all(QUEUE_TYPES.map((queueType) => this.rebuildOne(queueType, dryRun, actor)));
     const failed = results.filter((r) => r.error !== null);
     const sum = (key: 'added' | 'removed' | 'kept') => results.reduce((n, r) => n + r[key], 0);
     const row = await queryOne<Record<string, unknown>>(this.deps.orm.em.fork(), sql`/* finishPopulationRun */
