@@ -328,13 +328,14 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     await wsCleanup.dispose();
     for (const client of wsServer.clients) client.close(1001, 'server shutting down');
     wsServer.close();
+    // No subscriber is left: stop listening before the database may go away.
+    await listener.stop();
     const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
     await closed;
     clearInterval(sweep);
     clearTimeout(forced);
     await scheduler.stop();
     await apollo.stop();
-    await listener.stop();
     await orm.close(true);
     logger.info('shut down');
   }
