@@ -3,6 +3,7 @@ import { Migration20261123000001_legacy_schema } from './Migration20261123000001
 import { Migration20261123000002_scoring_upgrade } from './Migration20261123000002_scoring_upgrade.js';
 import { Migration20261123000003_separated_queues } from './Migration20261123000003_separated_queues.js';
 import { Migration20261123000004_repopulation_and_callbacks } from './Migration20261123000004_repopulation_and_callbacks.js';
+import { Migration20261123000005_lines } from './Migration20261123000005_lines.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -13,4 +14,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000002_scoring_upgrade', class: Migration20261123000002_scoring_upgrade },
   { name: 'Migration20261123000003_separated_queues', class: Migration20261123000003_separated_queues },
   { name: 'Migration20261123000004_repopulation_and_callbacks', class: Migration20261123000004_repopulation_and_callbacks },
+  { name: 'Migration20261123000005_lines', class: Migration20261123000005_lines },
 ];

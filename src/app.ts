@@ -28,6 +28,7 @@ import { separatedQueueRepository } from './modules/queue/queue.repository.js';
 import { Repopulation } from './modules/repopulation/repopulation.service.js';
 import { markMissedCallbacks, notifyDueCallbacks } from './modules/callback/callback-jobs.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { applyLineLimit, reapLines } from './modules/call/lines.service.js';
 
 export interface App {
   /** The port the server listens on (useful with PORT=0). */
@@ -94,9 +95,14 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   });
   const scheduler = new Scheduler(logger);
   const jobOperation = (actor: string) => ({ em: orm.em.fork(), events: pgNotifyPublisher, queues: separatedQueueRepository, settings, actor });
+  await applyLineLimit(jobOperation('start'), config.MAX_CONCURRENT_CALLS);
   scheduler.add({
     name: 'repopulation', cron: config.REPOPULATE_CRON, timezone: config.REPOPULATE_TIMEZONE,
     run: (tick) => repopulation.run('cron', { actor: 'cron', tick }),
+  });
+  scheduler.add({
+    name: 'lines', cron: config.LINES_JOB_CRON, timezone: 'UTC',
+    run: () => reapLines(jobOperation('job:lines')),
   });
   scheduler.add({
     name: 'callbacks', cron: config.CALLBACK_JOB_CRON, timezone: 'UTC',

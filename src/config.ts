@@ -22,6 +22,14 @@ const schema = z.object({
   ADMIN_API_KEY: z.string().min(16, 'ADMIN_API_KEY must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_CONCURRENT_CALLS: positiveInt(10),
+  /** A call request waiting longer than this for a line expires. */
+  CALL_REQUEST_MAX_WAIT_SECONDS: positiveInt(600),
+  /** A session still active after this long is ended as failed (a crashed desktop cannot hold a line). */
+  CALL_MAX_DURATION_SECONDS: positiveInt(3600),
+  /** The average call duration wait estimates assume until calls have been made. */
+  DEFAULT_CALL_SECONDS: positiveInt(180),
+  /** The lines job: expires old requests and reaps stuck sessions (every 15 s). */
+  LINES_JOB_CRON: cronExpression.default('*/15 * * * * *'),
   REPOPULATE_CRON: cronExpression.default('0 * * * *'),
   REPOPULATE_TIMEZONE: z.string().default('UTC').refine((zone) => {
     try {

@@ -6,4 +6,5 @@
 export const LOWERCASE_ENUMS = [
   'QueueType', 'EntryStatus', 'AgentStatus', 'SignatureStatus', 'SignatureType',
   'RequirementStatus', 'CallbackStatus', 'CallOutcome', 'PopulationTrigger', 'PopulationRunStatus',
+  'CallType', 'CallSessionStatus', 'CallRequestStatus', 'CampaignStatus',
 ] as const;

@@ -5,6 +5,8 @@ import { loadAgentWorkloads, type AgentWorkload } from '../modules/agent/agent.s
 import type { Callback } from '../modules/callback/callback.entity.js';
 import type { Claimant, ClaimRequirement } from '../modules/claimant/claimant.entity.js';
 import type { Conversion } from '../modules/conversion/conversion.entity.js';
+import type { Campaign, CallSession } from '../modules/call/call.entity.js';
+import { campaignsByIds, requestsByIds, sessionsByIds, type PlacedRequest } from '../modules/call/lines.sql.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
@@ -42,6 +44,12 @@ export function createLoaders(em: EntityManager) {
       byKey(await callbacksByIds(em, ids), (c) => c.id, ids)),
     conversion: new DataLoader<number, Conversion | null>(async (ids) =>
       byKey(await conversionsByIds(em, ids), (c) => c.id, ids)),
+    callSession: new DataLoader<number, CallSession | null>(async (ids) =>
+      byKey(await sessionsByIds(em, ids), (c) => c.id, ids)),
+    callRequest: new DataLoader<number, PlacedRequest | null>(async (ids) =>
+      byKey(await requestsByIds(em, ids), (c) => c.id, ids)),
+    campaign: new DataLoader<number, Campaign | null>(async (ids) =>
+      byKey(await campaignsByIds(em, ids), (c) => c.id, ids)),
     requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>
       groupBy(await requirementsByUserIds(em, userIds), (r) => r.userId, userIds)),
     entry: new DataLoader<number, QueueEntryRecord | null>(async (ids) =>

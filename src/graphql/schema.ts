@@ -11,6 +11,7 @@ import { callbackResolvers } from './resolvers/callback.js';
 import { claimantResolvers } from './resolvers/claimant.js';
 import { conversionResolvers } from './resolvers/conversion.js';
 import { operationResolvers } from './resolvers/operations.js';
+import { lineResolvers } from './resolvers/lines.js';
 import { queueResolvers } from './resolvers/queue.js';
 import { repopulationResolvers } from './resolvers/repopulation.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
@@ -34,7 +35,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 
 const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers, operationResolvers,
-  subscriptionResolvers, repopulationResolvers,
+  subscriptionResolvers, repopulationResolvers, lineResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

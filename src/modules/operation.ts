@@ -15,6 +15,14 @@ export interface QueueSettings {
   preferredAgentGraceMinutes: number;
   claimMaxChecks: number;
   cooldownMinutes: Readonly<Record<string, number>>;
+  lines: {
+    /** A queued call request expires after this long. */
+    maxWaitSeconds: number;
+    /** An active session older than this is ended as failed by the reaper. */
+    maxCallSeconds: number;
+    /** The average call duration assumed until there is history (wait estimates). */
+    defaultCallSeconds: number;
+  };
 }
 
 export function queueSettings(config: Config): QueueSettings {
@@ -25,6 +33,11 @@ export function queueSettings(config: Config): QueueSettings {
     preferredAgentGraceMinutes: config.PREFERRED_AGENT_GRACE_MINUTES,
     claimMaxChecks: config.CLAIM_MAX_CHECKS,
     cooldownMinutes: config.OUTCOME_COOLDOWNS,
+    lines: {
+      maxWaitSeconds: config.CALL_REQUEST_MAX_WAIT_SECONDS,
+      maxCallSeconds: config.CALL_MAX_DURATION_SECONDS,
+      defaultCallSeconds: config.DEFAULT_CALL_SECONDS,
+    },
   };
 }
 

@@ -10,6 +10,9 @@ import type { QueueRef as QueueRefModel } from '../../modules/queue/queue.servic
 import type { QueueEntryRecord as QueueEntryRecordModel, UnsignedUserEntryRecord as UnsignedUserEntryRecordModel, OutstandingRequestEntryRecord as OutstandingRequestEntryRecordModel, QueueEntryPage as QueueEntryPageModel, QueueEntryEdge as QueueEntryEdgeModel } from '../../modules/queue/queue-entry.js';
 import type { QueueChangedEvent as QueueChangedEventModel } from '../../modules/events/events.js';
 import type { PopulationRun as PopulationRunModel, QueueRebuildResult as QueueRebuildResultModel } from '../../modules/repopulation/repopulation.service.js';
+import type { CallSession as CallSessionModel, Campaign as CampaignModel } from '../../modules/call/call.entity.js';
+import type { PlacedRequest as PlacedRequestModel, LineFigures as LineFiguresModel } from '../../modules/call/lines.sql.js';
+import type { InitiateCallResult as InitiateCallResultModel } from '../../modules/call/lines.service.js';
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
 import type { GraphQLContext } from '../context.js';
@@ -122,6 +125,66 @@ export type CallOutcomeResult = {
   score: UserCallScore;
 };
 
+/** A call waiting for a free line. */
+export type CallRequest = {
+  __typename?: 'CallRequest';
+  agent?: Maybe<Agent>;
+  callType: CallType;
+  campaign?: Maybe<Campaign>;
+  claimant?: Maybe<Claimant>;
+  closedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  dispatchedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** ceil(position × average recent call duration ÷ lines); null once not queued. */
+  estimatedWaitSeconds?: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  /** 1 = next to get a line; null once not queued. */
+  position?: Maybe<Scalars['Int']['output']>;
+  /** 100 direct, 0 campaign: higher goes first, then older. */
+  priority: Scalars['Int']['output'];
+  /** The session it became, once dispatched. */
+  session?: Maybe<CallSession>;
+  status: CallRequestStatus;
+  userId: Scalars['ID']['output'];
+};
+
+export type CallRequestStatus =
+  | 'cancelled'
+  /** A line was free: its session started. */
+  | 'dispatched'
+  /** Waited longer than CALL_REQUEST_MAX_WAIT_SECONDS. */
+  | 'expired'
+  /** Waiting for a line. */
+  | 'queued';
+
+/** A call on a line, from start to end. */
+export type CallSession = {
+  __typename?: 'CallSession';
+  agent?: Maybe<Agent>;
+  callType: CallType;
+  campaign?: Maybe<Campaign>;
+  claimant?: Maybe<Claimant>;
+  endedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  /** The outcome given when it ended (lower case, as stored). */
+  outcome?: Maybe<Scalars['String']['output']>;
+  startedAt: Scalars['DateTime']['output'];
+  status: CallSessionStatus;
+  userId: Scalars['ID']['output'];
+};
+
+export type CallSessionStatus =
+  /** On a line now. */
+  | 'active'
+  | 'completed'
+  /** Ended by the reaper after CALL_MAX_DURATION_SECONDS (a desktop that never hung up). */
+  | 'failed';
+
+/** A direct call (an agent dialling one claimant, priority 100) or a campaign call (priority 0). */
+export type CallType =
+  | 'campaign'
+  | 'direct';
+
 /** A call promised to a claimant for a given time. */
 export type Callback = {
   __typename?: 'Callback';
@@ -182,6 +245,20 @@ export type CallbackStatus =
   | 'missed'
   /** Scheduled, not yet made. */
   | 'pending';
+
+/** A dialer campaign over one queue. */
+export type Campaign = {
+  __typename?: 'Campaign';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  queueType: QueueType;
+  status: CampaignStatus;
+};
+
+export type CampaignStatus =
+  | 'active'
+  | 'paused';
 
 /** A document a claimant owes. */
 export type ClaimRequirement = {
@@ -357,6 +434,47 @@ export type EntryStatus =
   /** Taken out of the queue (invalid, transitioned, converted or removed by hand). */
   | 'removed';
 
+export type InitiateCallInput = {
+  agentId: Scalars['ID']['input'];
+  callType: CallType;
+  /** Required for CAMPAIGN calls; the campaign must be active. */
+  campaignId?: InputMaybe<Scalars['ID']['input']>;
+  userId: Scalars['ID']['input'];
+};
+
+export type InitiateCallResult = {
+  __typename?: 'InitiateCallResult';
+  estimatedWaitSeconds?: Maybe<Scalars['Int']['output']>;
+  position?: Maybe<Scalars['Int']['output']>;
+  request?: Maybe<CallRequest>;
+  session?: Maybe<CallSession>;
+  status: InitiateCallStatus;
+};
+
+export type InitiateCallStatus =
+  /** All lines were busy: the call waits for one (`request`, `position`, `estimatedWaitSeconds`). */
+  | 'QUEUED'
+  /** A line was free: the call is on it now (`session`). */
+  | 'STARTED';
+
+/** The lines now. */
+export type LineStatus = {
+  __typename?: 'LineStatus';
+  active: Scalars['Int']['output'];
+  available: Scalars['Int']['output'];
+  /** Mean duration of the last 50 calls of the past 24 hours; null without history. */
+  averageCallSeconds?: Maybe<Scalars['Float']['output']>;
+  /** The wait a campaign call made now would get (0 when a line is free). */
+  estimatedCampaignWaitSeconds: Scalars['Int']['output'];
+  /** The wait a direct call made now would get (0 when a line is free). */
+  estimatedDirectWaitSeconds: Scalars['Int']['output'];
+  /** MAX_CONCURRENT_CALLS. */
+  limit: Scalars['Int']['output'];
+  oldestQueuedAt?: Maybe<Scalars['DateTime']['output']>;
+  queuedCampaign: Scalars['Int']['output'];
+  queuedDirect: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a document the claimant owes (INTEGRATOR); a live outstanding entry is refreshed. */
@@ -367,6 +485,8 @@ export type Mutation = {
    * or deferred (calling window, cooldown, daily cap).
    */
   assignNextUser?: Maybe<QueueEntry>;
+  /** AGENT (its own) or ADMIN. A queued request only. */
+  cancelCallRequest: CallRequest;
   /**
    * AGENT (its own callbacks) or ADMIN. Only a pending callback: its entry returns to its normal
    * priority, or leaves the queue if the callback is what put it there.
@@ -376,8 +496,22 @@ export type Mutation = {
   convertUser: Conversion;
   /** Creates an API key (ADMIN only). AGENT keys need `agentId` of an existing agent; other roles must not pass one. */
   createApiKey: ApiKeyCreated;
+  /** ADMIN. */
+  createCampaign: Campaign;
+  /**
+   * AGENT (its own) or ADMIN. Ends an active session with its outcome (counted as a call attempt;
+   * the claimant's assigned entry is handled as recordCallOutcome does), frees the line and at
+   * once starts the best queued request: direct before campaign, oldest first.
+   */
+  endCall: CallSession;
   /** Puts a claimant in a queue (INTEGRATOR). Already in that queue: its priority is updated. In the other queue: CONFLICT. */
   enqueueUser: QueueEntry;
+  /**
+   * AGENT (itself) or ADMIN. A free line: STARTED with an active session. All busy: QUEUED with
+   * a call request, its position and an estimated wait — never refused for being at the limit.
+   * CONFLICT when the claimant is do-not-call, converted, already on a call or already waiting.
+   */
+  initiateCall: InitiateCallResult;
   /** Marks a document received (INTEGRATOR). The last one, with the signature obtained, converts the claimant. */
   markRequirementReceived: ClaimantFactResult;
   /** Records the outcome of a call on an assigned entry (its agent, or ADMIN). */
@@ -406,6 +540,8 @@ export type Mutation = {
    * preferred agent can claim it.
    */
   scheduleCallback: ScheduledCallback;
+  /** ADMIN. Pause or resume: a paused campaign's calls are refused. */
+  setCampaignStatus: Campaign;
   /** Moves a claimant's live entry to the other queue, keeping enqueuedAt and any assignment (INTEGRATOR). */
   transitionUser: QueueEntry;
   /** Creates or updates a claimant (INTEGRATOR). */
@@ -421,6 +557,11 @@ export type MutationAddRequirementArgs = {
 export type MutationAssignNextUserArgs = {
   agentId: Scalars['ID']['input'];
   queueType: QueueType;
+};
+
+
+export type MutationCancelCallRequestArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -441,8 +582,25 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+export type MutationCreateCampaignArgs = {
+  name: Scalars['String']['input'];
+  queueType: QueueType;
+};
+
+
+export type MutationEndCallArgs = {
+  outcome: CallOutcome;
+  sessionId: Scalars['ID']['input'];
+};
+
+
 export type MutationEnqueueUserArgs = {
   input: EnqueueInput;
+};
+
+
+export type MutationInitiateCallArgs = {
+  input: InitiateCallInput;
 };
 
 
@@ -481,6 +639,12 @@ export type MutationRepopulateQueuesArgs = {
 
 export type MutationScheduleCallbackArgs = {
   input: CallbackInput;
+};
+
+
+export type MutationSetCampaignStatusArgs = {
+  id: Scalars['ID']['input'];
+  status: CampaignStatus;
 };
 
 
@@ -611,13 +775,16 @@ export type Query = {
   agent?: Maybe<Agent>;
   /** All agents, by id. `activeOnly` (default true) leaves out agents who left. */
   agents: Array<Agent>;
+  callRequest?: Maybe<CallRequest>;
   /** The score of one claimant, or null when the claimant has none. */
   callScore?: Maybe<UserCallScore>;
+  callSession?: Maybe<CallSession>;
   /**
    * Callbacks, soonest first, filtered by status, preferred agent, claimant and a time range
    * over `scheduledFor` (from inclusive, to exclusive). `first` is 1–500 (default 50).
    */
   callbacks: CallbackConnection;
+  campaigns: Array<Campaign>;
   /** One claimant by user id, or null when unknown. */
   claimant?: Maybe<Claimant>;
   /** Conversion figures over convertedAt in [from, to) (all time when absent). */
@@ -627,6 +794,7 @@ export type Query = {
    * exclusive), previous queue and primary agent. `first` is 1–500 (default 50).
    */
   conversions: ConversionConnection;
+  lineStatus: LineStatus;
   /** The latest repopulation runs, newest first; `last` is 1–100 (default 10). */
   populationRuns: Array<PopulationRun>;
   /** One queue. */
@@ -654,8 +822,18 @@ export type QueryAgentsArgs = {
 };
 
 
+export type QueryCallRequestArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type QueryCallScoreArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+export type QueryCallSessionArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -910,6 +1088,8 @@ export type SignatureType =
  */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** A call request as its position and estimate change, then when it is dispatched, cancelled or expired. */
+  callRequestUpdated: CallRequest;
   /**
    * Callbacks as they become due. An AGENT key receives its own callbacks only (agentId may be
    * omitted); other roles receive one agent's, or all when agentId is omitted.
@@ -921,6 +1101,17 @@ export type Subscription = {
   queueChanged: QueueEvent;
   /** The queue's figures at once, then again after each change (at most a few times a second). */
   queueStats: Queue;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionCallRequestUpdatedArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1104,11 +1295,18 @@ export type ResolversTypes = {
   CallOutcome: null;
   CallOutcomeInput: CallOutcomeInput;
   CallOutcomeResult: ResolverTypeWrapper<Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversTypes['Conversion']>, entry: ResolversTypes['QueueEntry'], score: ResolversTypes['UserCallScore'] }>;
+  CallRequest: ResolverTypeWrapper<PlacedRequestModel>;
+  CallRequestStatus: null;
+  CallSession: ResolverTypeWrapper<CallSessionModel>;
+  CallSessionStatus: null;
+  CallType: null;
   Callback: ResolverTypeWrapper<CallbackModel>;
   CallbackConnection: ResolverTypeWrapper<CallbackPageModel>;
   CallbackEdge: ResolverTypeWrapper<CallbackEdgeModel>;
   CallbackInput: CallbackInput;
   CallbackStatus: null;
+  Campaign: ResolverTypeWrapper<CampaignModel>;
+  CampaignStatus: null;
   ClaimRequirement: ResolverTypeWrapper<ClaimRequirementModel>;
   Claimant: ResolverTypeWrapper<ClaimantModel>;
   ClaimantFactResult: ResolverTypeWrapper<Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversTypes['Claimant'], conversion?: Maybe<ResolversTypes['Conversion']>, entry?: Maybe<ResolversTypes['QueueEntry']> }>;
@@ -1125,7 +1323,11 @@ export type ResolversTypes = {
   EntryStatus: null;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  InitiateCallInput: InitiateCallInput;
+  InitiateCallResult: ResolverTypeWrapper<InitiateCallResultModel>;
+  InitiateCallStatus: InitiateCallStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LineStatus: ResolverTypeWrapper<LineFiguresModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutstandingRequestEntry: ResolverTypeWrapper<OutstandingRequestEntryRecordModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -1166,10 +1368,13 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   CallOutcomeInput: CallOutcomeInput;
   CallOutcomeResult: Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversParentTypes['Conversion']>, entry: ResolversParentTypes['QueueEntry'], score: ResolversParentTypes['UserCallScore'] };
+  CallRequest: PlacedRequestModel;
+  CallSession: CallSessionModel;
   Callback: CallbackModel;
   CallbackConnection: CallbackPageModel;
   CallbackEdge: CallbackEdgeModel;
   CallbackInput: CallbackInput;
+  Campaign: CampaignModel;
   ClaimRequirement: ClaimRequirementModel;
   Claimant: ClaimantModel;
   ClaimantFactResult: Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversParentTypes['Claimant'], conversion?: Maybe<ResolversParentTypes['Conversion']>, entry?: Maybe<ResolversParentTypes['QueueEntry']> };
@@ -1185,7 +1390,10 @@ export type ResolversParentTypes = {
   EnqueueInput: EnqueueInput;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
+  InitiateCallInput: InitiateCallInput;
+  InitiateCallResult: InitiateCallResultModel;
   Int: Scalars['Int']['output'];
+  LineStatus: LineFiguresModel;
   Mutation: Record<PropertyKey, never>;
   OutstandingRequestEntry: OutstandingRequestEntryRecordModel;
   PageInfo: PageInfo;
@@ -1244,6 +1452,42 @@ export type CallOutcomeResultResolvers<ContextType = GraphQLContext, ParentType 
   score?: Resolver<ResolversTypes['UserCallScore'], ParentType, ContextType>;
 };
 
+export type CallRequestResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CallRequest'] = ResolversParentTypes['CallRequest']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  callType?: Resolver<ResolversTypes['CallType'], ParentType, ContextType>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  dispatchedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  estimatedWaitSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  position?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  session?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CallRequestStatus'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type CallRequestStatusResolvers = { CANCELLED: 'cancelled', DISPATCHED: 'dispatched', EXPIRED: 'expired', QUEUED: 'queued' };
+
+export type CallSessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CallSession'] = ResolversParentTypes['CallSession']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  callType?: Resolver<ResolversTypes['CallType'], ParentType, ContextType>;
+  campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
+  claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  outcome?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CallSessionStatus'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type CallSessionStatusResolvers = { ACTIVE: 'active', COMPLETED: 'completed', FAILED: 'failed' };
+
+export type CallTypeResolvers = { CAMPAIGN: 'campaign', DIRECT: 'direct' };
+
 export type CallbackResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Callback'] = ResolversParentTypes['Callback']> = {
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
@@ -1271,6 +1515,16 @@ export type CallbackEdgeResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type CallbackStatusResolvers = { CANCELLED: 'cancelled', COMPLETED: 'completed', MISSED: 'missed', PENDING: 'pending' };
+
+export type CampaignResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Campaign'] = ResolversParentTypes['Campaign']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CampaignStatus'], ParentType, ContextType>;
+};
+
+export type CampaignStatusResolvers = { ACTIVE: 'active', PAUSED: 'paused' };
 
 export type ClaimRequirementResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClaimRequirement'] = ResolversParentTypes['ClaimRequirement']> = {
   claimId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1364,13 +1618,37 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed', PENDING: 'pending', REMOVED: 'removed' };
 
+export type InitiateCallResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InitiateCallResult'] = ResolversParentTypes['InitiateCallResult']> = {
+  estimatedWaitSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  position?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  request?: Resolver<Maybe<ResolversTypes['CallRequest']>, ParentType, ContextType>;
+  session?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InitiateCallStatus'], ParentType, ContextType>;
+};
+
+export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LineStatus'] = ResolversParentTypes['LineStatus']> = {
+  active?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  averageCallSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  estimatedCampaignWaitSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  estimatedDirectWaitSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  oldestQueuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  queuedCampaign?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queuedDirect?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addRequirement?: Resolver<ResolversTypes['ClaimRequirement'], ParentType, ContextType, RequireFields<MutationAddRequirementArgs, 'input'>>;
   assignNextUser?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<MutationAssignNextUserArgs, 'agentId' | 'queueType'>>;
+  cancelCallRequest?: Resolver<ResolversTypes['CallRequest'], ParentType, ContextType, RequireFields<MutationCancelCallRequestArgs, 'id'>>;
   cancelCallback?: Resolver<ResolversTypes['Callback'], ParentType, ContextType, RequireFields<MutationCancelCallbackArgs, 'id'>>;
   convertUser?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType, RequireFields<MutationConvertUserArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'role'>>;
+  createCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'name' | 'queueType'>>;
+  endCall?: Resolver<ResolversTypes['CallSession'], ParentType, ContextType, RequireFields<MutationEndCallArgs, 'outcome' | 'sessionId'>>;
   enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
+  initiateCall?: Resolver<ResolversTypes['InitiateCallResult'], ParentType, ContextType, RequireFields<MutationInitiateCallArgs, 'input'>>;
   markRequirementReceived?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationMarkRequirementReceivedArgs, 'requirementId'>>;
   recordCallOutcome?: Resolver<ResolversTypes['CallOutcomeResult'], ParentType, ContextType, RequireFields<MutationRecordCallOutcomeArgs, 'input'>>;
   recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
@@ -1378,6 +1656,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
   repopulateQueues?: Resolver<ResolversTypes['PopulationRun'], ParentType, ContextType, RequireFields<MutationRepopulateQueuesArgs, 'dryRun'>>;
   scheduleCallback?: Resolver<ResolversTypes['ScheduledCallback'], ParentType, ContextType, RequireFields<MutationScheduleCallbackArgs, 'input'>>;
+  setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
   transitionUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationTransitionUserArgs, 'reason' | 'to' | 'userId'>>;
   upsertClaimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType, RequireFields<MutationUpsertClaimantArgs, 'input'>>;
 };
@@ -1456,11 +1735,15 @@ export type PriorityChangeResolvers<ContextType = GraphQLContext, ParentType ext
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentArgs, 'id'>>;
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'activeOnly'>>;
+  callRequest?: Resolver<Maybe<ResolversTypes['CallRequest']>, ParentType, ContextType, RequireFields<QueryCallRequestArgs, 'id'>>;
   callScore?: Resolver<Maybe<ResolversTypes['UserCallScore']>, ParentType, ContextType, RequireFields<QueryCallScoreArgs, 'userId'>>;
+  callSession?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType, RequireFields<QueryCallSessionArgs, 'id'>>;
   callbacks?: Resolver<ResolversTypes['CallbackConnection'], ParentType, ContextType, RequireFields<QueryCallbacksArgs, 'first'>>;
+  campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType, RequireFields<QueryClaimantArgs, 'userId'>>;
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
+  lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
   populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
@@ -1532,6 +1815,7 @@ export type SignatureStatusResolvers = { MISSING: 'missing', OBTAINED: 'obtained
 export type SignatureTypeResolvers = { INITIAL: 'initial', RENEWAL: 'renewal', UPDATE: 'update' };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
   conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
   queueChanged?: SubscriptionResolver<ResolversTypes['QueueEvent'], "queueChanged", ParentType, ContextType, Partial<SubscriptionQueueChangedArgs>>;
@@ -1589,10 +1873,17 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
   CallOutcome?: CallOutcomeResolvers;
   CallOutcomeResult?: CallOutcomeResultResolvers<ContextType>;
+  CallRequest?: CallRequestResolvers<ContextType>;
+  CallRequestStatus?: CallRequestStatusResolvers;
+  CallSession?: CallSessionResolvers<ContextType>;
+  CallSessionStatus?: CallSessionStatusResolvers;
+  CallType?: CallTypeResolvers;
   Callback?: CallbackResolvers<ContextType>;
   CallbackConnection?: CallbackConnectionResolvers<ContextType>;
   CallbackEdge?: CallbackEdgeResolvers<ContextType>;
   CallbackStatus?: CallbackStatusResolvers;
+  Campaign?: CampaignResolvers<ContextType>;
+  CampaignStatus?: CampaignStatusResolvers;
   ClaimRequirement?: ClaimRequirementResolvers<ContextType>;
   Claimant?: ClaimantResolvers<ContextType>;
   ClaimantFactResult?: ClaimantFactResultResolvers<ContextType>;
@@ -1604,6 +1895,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ConversionStats?: ConversionStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   EntryStatus?: EntryStatusResolvers;
+  InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
+  LineStatus?: LineStatusResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OutstandingRequestEntry?: OutstandingRequestEntryResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;

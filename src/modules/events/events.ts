@@ -16,7 +16,8 @@ export type QueueEventKind =
 export type DomainEvent =
   | { topic: 'queueChanged'; kind: QueueEventKind; queueType: QueueType; userId: number | null; entryId: number | null }
   | { topic: 'callbackDue'; callbackId: number; agentId: number | null }
-  | { topic: 'callRequestUpdated'; requestId: number }
+  /** requestId null: the line moved, every queued request's position may have changed. */
+  | { topic: 'callRequestUpdated'; requestId: number | null }
   | { topic: 'conversionRecorded'; conversionId: number }
   | { topic: 'migrationProgress'; runId: number };
 

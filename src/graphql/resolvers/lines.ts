@@ -1,0 +1,93 @@
+import { lineFigures, estimatedWaitSeconds, type LineFigures, type PlacedRequest } from '../../modules/call/lines.sql.js';
+import {
+  cancelCallRequest, createCampaign, endCall, initiateCall, setCampaignStatus,
+} from '../../modules/call/lines.service.js';
+import { queryRows, sql } from '../../db/sql.js';
+import { toCampaign } from '../../modules/call/lines.sql.js';
+import { parseId, parseUserId } from '../../modules/ids.js';
+import { requireAgentOrAdmin, requireRole } from '../auth.js';
+import type { GraphQLContext } from '../context.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
+import { subscribeTo } from '../live.js';
+import { agentRestriction, operationFor } from '../operation.js';
+
+/** Wait of a new request behind `ahead` queued ones (0 when a line is free). */
+const waitFor = (ctx: GraphQLContext, f: LineFigures, ahead: number) =>
+  (f.active < f.limit ? 0 : estimatedWaitSeconds(ahead + 1, f, ctx.settings.lines.defaultCallSeconds));
+
+export const lineResolvers: Resolvers = {
+  Query: {
+    lineStatus: (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return lineFigures(ctx.em);
+    },
+    callSession: (_, { id }, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return ctx.loaders.callSession.load(parseId(id, 'id'));
+    },
+    callRequest: (_, { id }, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return ctx.loaders.callRequest.load(parseId(id, 'id'));
+    },
+    campaigns: async (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      return (await queryRows<Record<string, unknown>>(ctx.em, sql`SELECT * FROM campaigns ORDER BY name`)).map(toCampaign);
+    },
+  },
+  Mutation: {
+    initiateCall: (_, { input }, ctx) => {
+      const agentId = parseId(input.agentId, 'agentId');
+      requireAgentOrAdmin(ctx, agentId);
+      return initiateCall(operationFor(ctx), {
+        userId: parseUserId(input.userId), agentId, callType: input.callType,
+        campaignId: input.campaignId ? parseId(input.campaignId, 'campaignId') : null,
+      });
+    },
+    endCall: (_, { sessionId, outcome }, ctx) => {
+      requireRole(ctx, 'AGENT');
+      return endCall(operationFor(ctx), parseId(sessionId, 'sessionId'), outcome, agentRestriction(ctx));
+    },
+    cancelCallRequest: (_, { id }, ctx) => {
+      requireRole(ctx, 'AGENT');
+      return cancelCallRequest(operationFor(ctx), parseId(id, 'id'), agentRestriction(ctx));
+    },
+    createCampaign: (_, { name, queueType }, ctx) => {
+      requireRole(ctx, 'ADMIN');
+      return createCampaign(operationFor(ctx), name, queueType);
+    },
+    setCampaignStatus: (_, { id, status }, ctx) => {
+      requireRole(ctx, 'ADMIN');
+      return setCampaignStatus(operationFor(ctx), parseId(id, 'id'), status);
+    },
+  },
+  Subscription: {
+    callRequestUpdated: {
+      subscribe: (_, { id }, ctx) => {
+        requireRole(ctx, 'VIEWER');
+        const requestId = parseId(id, 'id');
+        // Its own changes, and "the line moved" (positions shift) while it waits.
+        return subscribeTo(ctx, (s) =>
+          s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null);
+      },
+      resolve: async (item: { requestId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.callRequest.load(item.requestId))!,
+    },
+  },
+  LineStatus: {
+    available: (f) => Math.max(0, f.limit - f.active),
+    estimatedDirectWaitSeconds: (f, _, ctx) => waitFor(ctx, f, f.queuedDirect),
+    estimatedCampaignWaitSeconds: (f, _, ctx) => waitFor(ctx, f, f.queuedDirect + f.queuedCampaign),
+  },
+  CallSession: {
+    claimant: (s, _, ctx) => ctx.loaders.claimant.load(s.userId),
+    agent: (s, _, ctx) => ctx.loaders.agent.load(s.agentId),
+    campaign: (s, _, ctx) => (s.campaignId === null ? null : ctx.loaders.campaign.load(s.campaignId)),
+  },
+  CallRequest: {
+    claimant: (r, _, ctx) => ctx.loaders.claimant.load(r.userId),
+    agent: (r, _, ctx) => ctx.loaders.agent.load(r.agentId),
+    campaign: (r, _, ctx) => (r.campaignId === null ? null : ctx.loaders.campaign.load(r.campaignId)),
+    session: (r, _, ctx) => (r.callSessionId === null ? null : ctx.loaders.callSession.load(r.callSessionId)),
+    estimatedWaitSeconds: async (r: PlacedRequest, _, ctx) =>
+      (r.position === null ? null : estimatedWaitSeconds(r.position, await lineFigures(ctx.em), ctx.settings.lines.defaultCallSeconds)),
+  },
+};
