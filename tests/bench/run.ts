@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
+import { linesSuite } from './lines.bench.js';
 import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
@@ -17,6 +18,7 @@ const all: Record<string, Suite> = {
   claims: (db) => claimsSuite(db, { long, seconds: 15 }),
   subscriptions: subscriptionsSuite,
   repopulation: repopulationSuite,
+  lines: linesSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
