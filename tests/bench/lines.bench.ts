@@ -67,6 +67,7 @@ export async function linesSuite(db: BenchDatabase): Promise<SuiteResult> {
         polls += 1;
         peak = Math.max(peak, rows[0].n);
         if (rows[0].n > LINES) above += 1;
+        await new Promise((r) => setTimeout(r, 5));
       }
       await watcher.end();
     })();

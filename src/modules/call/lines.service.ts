@@ -38,7 +38,9 @@ async function startSession(op: Operation, r: { userId: number; agentId: number;
 /**
  * initiateCall: a line if one is free (STARTED, with an active session), else a call request
  * (QUEUED, with its position and an estimated wait). Never refused for being at the limit.
- * Claimant first, then the line row: the lock order every line write follows.
+ * Claimant first, then the line row: the lock order every line write follows. A request's
+ * created_at is the clock at insert, under the line lock — the order requests joined the line
+ * (a transaction's now() is its start, which can be earlier than a request that got in first).
  */
 export async function initiateCall(
   op: Operation, input: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
@@ -71,13 +73,11 @@ export async function initiateCall(
       return { status: 'STARTED', session, request: null, position: null, estimatedWaitSeconds: null };
     }
     const row = await queryOne<Record<string, unknown>>(tx.em, sql`/* queueCallRequest */
-      INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id)
-      VALUES (${input.callType}, ${CALL_PRIORITY[input.callType]}, ${input.userId}, ${input.agentId}, ${input.campaignId})
+      INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at)
+      VALUES (${input.callType}, ${CALL_PRIORITY[input.callType]}, ${input.userId}, ${input.agentId}, ${input.campaignId}, clock_timestamp())
       RETURNING id`);
     const [request] = await requestsByIds(tx.em, [row!.id as number]);
     const figures = await lineFigures(tx.em);
-    // Requests behind which this one was placed moved back: their subscribers re-read.
-    await tx.events.publish(tx.em, { topic: 'callRequestUpdated', requestId: null });
     return {
       status: 'QUEUED', session: null, request: request!, position: request!.position,
       estimatedWaitSeconds: estimatedWaitSeconds(request!.position!, figures, tx.settings.lines.defaultCallSeconds),
@@ -114,7 +114,7 @@ export async function dispatch(op: Operation): Promise<number> {
       await closeRequest(op, request.id, 'cancelled');
       continue;
     }
-    await queryRows(op.em, sql`UPDATE call_requests SET status = 'dispatched', dispatched_at = now(), call_session_id = ${session.id as number}
+    await queryRows(op.em, sql`UPDATE call_requests SET status = 'dispatched', dispatched_at = clock_timestamp(), call_session_id = ${session.id as number}
       WHERE id = ${request.id}`);
     await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: request.id });
     free -= 1;
