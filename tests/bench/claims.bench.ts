@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { percentile, startServerProcess, type BenchDatabase, type SuiteResult } from './harness.js';
+import { percentile, startServerProcess, type BenchDatabase, type SuiteResult, gqlRequest } from './harness.js';
 import { graphileWorkerRate, pgBossRate } from './peers.js';
 
 /**
@@ -62,15 +62,7 @@ async function drive(workers: number, seconds: number, step: (worker: number) =>
   return { ops: latencies.length, seconds: (performance.now() - start) / 1000, latencies: latencies.sort((a, b) => a - b), perMinute };
 }
 
-async function gql(app: { url: string }, query: string, variables: Record<string, unknown>): Promise<any> {
-  const response = await fetch(app.url, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (app: { url: string }, query: string, variables: Record<string, unknown>) => gqlRequest(app.url, KEY, query, variables);
 
 const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`;
 const ANSWERED = `mutation($e: ID!) { recordCallOutcome(input: { entryId: $e, outcome: ANSWERED }) { entry { id } } }`;

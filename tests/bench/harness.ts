@@ -133,3 +133,14 @@ export function residentMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
+
+/** A GraphQL request over HTTP with an API key; throws on GraphQL errors. */
+export async function gqlRequest(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}

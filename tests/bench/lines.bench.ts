@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { percentile, startServerProcess, type BenchDatabase, type SuiteResult } from './harness.js';
+import { percentile, startServerProcess, type BenchDatabase, type SuiteResult, gqlRequest } from './harness.js';
 
 /**
  * Lines under load: 200 clients loop initiate → (queued: wait for the dispatch, by
@@ -16,15 +16,7 @@ const SECONDS = 60;
 const KEY = 'bench-admin-key-0123456789';
 const HOLD_MS = [50, 150] as const;
 
-async function gql(url: string, query: string, variables: Record<string, unknown>): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (url: string, query: string, variables: Record<string, unknown>) => gqlRequest(url, KEY, query, variables);
 
 /** Resolves with the session once the request is dispatched (null if it expired or was cancelled). */
 function dispatched(ws: Client, requestId: string): Promise<{ id: string; startedAt: string } | null> {

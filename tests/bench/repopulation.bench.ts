@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { createOrm } from '../../src/db/orm.js';
 import { UnsignedUserEntrySchema } from '../../src/modules/queue/queue.entity.js';
-import { percentile, startServerProcess, type BenchDatabase, type SuiteResult } from './harness.js';
+import { percentile, startServerProcess, type BenchDatabase, type SuiteResult, gqlRequest } from './harness.js';
 
 /**
  * Repopulation at scale: 1,000,000 user_call_scores rows, N = 100,000 per queue.
@@ -33,15 +33,7 @@ async function seed(client: pg.Client): Promise<void> {
   await client.query('VACUUM ANALYZE');
 }
 
-async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (url: string, query: string, variables: Record<string, unknown> = {}) => gqlRequest(url, KEY, query, variables);
 
 interface Observed { seconds: number; run: any; emptyReads: number; reads: number; claims: number[]; nullClaims: number; failures: string[] }
 

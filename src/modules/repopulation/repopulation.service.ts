@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import { conflict } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
+import type { PopulationRun as PopulationRunRow } from '../queue/queue.entity.js';
 import type { QueueRepository } from '../queue/queue.repository.js';
 import { QUEUE_TYPES } from '../queue/queue-type.js';
 import type { QueueRebuild } from './repopulate.sql.js';
@@ -18,20 +19,8 @@ export interface QueueRebuildResult extends QueueRebuild {
   error: string | null;
 }
 
-/** A queue_population_runs row. */
-export interface PopulationRun {
-  id: number;
-  trigger: PopulationTrigger;
-  tick: Date | null;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: Date;
-  finishedAt: Date | null;
-  added: number;
-  removed: number;
-  kept: number;
-  perQueue: QueueRebuildResult[];
-  error: string | null;
-}
+/** A queue_population_runs row, its per-queue results typed. */
+export type PopulationRun = Omit<PopulationRunRow, 'perQueue'> & { perQueue: QueueRebuildResult[] };
 
 const toRun = rowMapper<PopulationRun>(['tick', 'started_at', 'finished_at']);
 
