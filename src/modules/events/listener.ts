@@ -73,7 +73,9 @@ export class EventListener {
     const client = new pg.Client({ connectionString: this.options.url, application_name: LISTENER_APPLICATION_NAME });
     client.on('notification', (message) => this.deliver(message.payload));
     client.on('error', (error) => {
-      this.options.logger.warn({ err: error }, 'event listener connection failed');
+      // 57P01: the server is shutting down (or an operator ended the backend) — expected, it reconnects.
+      const expected = (error as { code?: string }).code === '57P01';
+      this.options.logger[expected ? 'info' : 'warn']({ err: error }, 'event listener connection lost');
       this.lost(client);
     });
     client.on('end', () => this.lost(client));
