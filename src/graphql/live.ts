@@ -1,5 +1,5 @@
 import { Mailbox } from '../modules/events/mailbox.js';
-import type { EventHub, HubSignal } from '../modules/events/listener.js';
+import type { EventHub, HubSignal } from '../modules/events/hub.js';
 import { badInput } from '../modules/errors.js';
 import type { GraphQLContext } from './context.js';
 

@@ -6,7 +6,7 @@ import type { Callback } from '../modules/callback/callback.entity.js';
 import type { Claimant, ClaimRequirement } from '../modules/claimant/claimant.entity.js';
 import type { Conversion } from '../modules/conversion/conversion.entity.js';
 import type { Campaign, CallSession } from '../modules/call/call.entity.js';
-import { campaignsByIds, requestsByIds, sessionsByIds, type PlacedRequest } from '../modules/call/lines.sql.js';
+import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, type LineFigures, type PlacedRequest } from '../modules/call/lines.sql.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
@@ -48,6 +48,11 @@ export function createLoaders(em: EntityManager) {
       byKey(await sessionsByIds(em, ids), (c) => c.id, ids)),
     callRequest: new DataLoader<number, PlacedRequest | null>(async (ids) =>
       byKey(await requestsByIds(em, ids), (c) => c.id, ids)),
+    /** One read of the lines per request, however many requests estimate their wait. */
+    lineFigures: new DataLoader<'now', LineFigures>(async (keys) => {
+      const figures = await lineFigures(em);
+      return keys.map(() => figures);
+    }),
     campaign: new DataLoader<number, Campaign | null>(async (ids) =>
       byKey(await campaignsByIds(em, ids), (c) => c.id, ids)),
     requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>

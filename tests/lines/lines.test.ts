@@ -117,9 +117,9 @@ it('a queued request follows its position by subscription, then its dispatch', a
   const s = seed(server.db);
   const holders = [];
   for (let i = 0; i < LIMIT; i += 1) holders.push((await initiate(server.admin, await s.claimant(), agents[i]!)).initiateCall.session.id);
-  const first = (await initiate(server.admin, await s.claimant(), agents[5]!)).initiateCall.request.id;
+  await initiate(server.admin, await s.claimant(), agents[5]!); // first in line
   const second = (await initiate(server.admin, await s.claimant(), agents[0]!)).initiateCall.request.id;
-  const subscriber = connect(server.app.url, (server.admin as any).key);
+  const subscriber = connect(server.app.url, server.admin.key);
   try {
     const before = server.app.liveSubscriptions();
     const stream = subscriber.subscribe(`subscription($id: ID!) { callRequestUpdated(id: $id) { id status position session { status } } }`, { id: second });
@@ -130,7 +130,6 @@ it('a queued request follows its position by subscription, then its dispatch', a
     await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: holders[1] });
     do update = (await stream.next()).data.callRequestUpdated; while (update.status === 'QUEUED');
     expect(update).toMatchObject({ id: second, status: 'DISPATCHED', position: null, session: { status: 'ACTIVE' } });
-    void first;
   } finally {
     await subscriber.dispose();
   }
@@ -195,7 +194,6 @@ describe('refusals change nothing', () => {
     const s = seed(server.db);
     const session = (await initiate(server.admin, await s.claimant(), agents[4]!)).initiateCall.session.id;
     await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: session });
-    const before = await counts();
     const end = (client: GraphQLClient, id: string) => client.errorCode(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: id });
     expect(await end(server.admin, session)).toBe('CONFLICT');
     expect(await end(server.admin, '987654')).toBe('NOT_FOUND');
@@ -207,6 +205,5 @@ describe('refusals change nothing', () => {
     const [dispatched] = await server.db.sql(`SELECT id FROM call_requests WHERE status = 'dispatched' LIMIT 1`);
     expect(await cancel(server.admin, String(dispatched!.id))).toBe('CONFLICT');
     expect(await counts()).toEqual(afterOther);
-    void before;
   });
 });

@@ -1,5 +1,5 @@
 import { Mailbox } from '../../src/modules/events/mailbox.js';
-import { EventHub } from '../../src/modules/events/listener.js';
+import { EventHub } from '../../src/modules/events/hub.js';
 import { subscribeTo, SLOW_CLIENT_CLOSE_CODE } from '../../src/graphql/live.js';
 import type { GraphQLContext } from '../../src/graphql/context.js';
 

@@ -1,9 +1,7 @@
-import { lineFigures, estimatedWaitSeconds, type LineFigures, type PlacedRequest } from '../../modules/call/lines.sql.js';
+import { estimatedWaitSeconds, listCampaigns, type LineFigures, type PlacedRequest } from '../../modules/call/lines.sql.js';
 import {
   cancelCallRequest, createCampaign, endCall, initiateCall, setCampaignStatus,
 } from '../../modules/call/lines.service.js';
-import { queryRows, sql } from '../../db/sql.js';
-import { toCampaign } from '../../modules/call/lines.sql.js';
 import { parseId, parseUserId } from '../../modules/ids.js';
 import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
@@ -19,7 +17,7 @@ export const lineResolvers: Resolvers = {
   Query: {
     lineStatus: (_, __, ctx) => {
       requireRole(ctx, 'VIEWER');
-      return lineFigures(ctx.em);
+      return ctx.loaders.lineFigures.load('now');
     },
     callSession: (_, { id }, ctx) => {
       requireRole(ctx, 'VIEWER');
@@ -29,9 +27,9 @@ export const lineResolvers: Resolvers = {
       requireRole(ctx, 'VIEWER');
       return ctx.loaders.callRequest.load(parseId(id, 'id'));
     },
-    campaigns: async (_, __, ctx) => {
+    campaigns: (_, __, ctx) => {
       requireRole(ctx, 'VIEWER');
-      return (await queryRows<Record<string, unknown>>(ctx.em, sql`SELECT * FROM campaigns ORDER BY name`)).map(toCampaign);
+      return listCampaigns(ctx.em);
     },
   },
   Mutation: {
@@ -88,6 +86,6 @@ export const lineResolvers: Resolvers = {
     campaign: (r, _, ctx) => (r.campaignId === null ? null : ctx.loaders.campaign.load(r.campaignId)),
     session: (r, _, ctx) => (r.callSessionId === null ? null : ctx.loaders.callSession.load(r.callSessionId)),
     estimatedWaitSeconds: async (r: PlacedRequest, _, ctx) =>
-      (r.position === null ? null : estimatedWaitSeconds(r.position, await lineFigures(ctx.em), ctx.settings.lines.defaultCallSeconds)),
+      (r.position === null ? null : estimatedWaitSeconds(r.position, await ctx.loaders.lineFigures.load('now'), ctx.settings.lines.defaultCallSeconds)),
   },
 };

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryRows, sql } from '../../db/sql.js';
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import { conflict, notFound } from '../errors.js';
 
 /** An agent's work since midnight UTC (the current entry is loaded separately). */
 export interface AgentWorkload {
@@ -24,4 +25,11 @@ export async function loadAgentWorkloads(em: EntityManager, agentIds: readonly n
   return new Map(rows.map((r) => [r.agent_id, {
     agentId: r.agent_id, callsToday: r.calls, talkTimeSecondsToday: r.talk, conversionsToday: r.conversions,
   }]));
+}
+
+/** The agent a call or a callback is for: it must exist and be active. */
+export async function requireActiveAgent(em: EntityManager, agentId: number, hint = ''): Promise<void> {
+  const agent = await queryOne<{ is_active: boolean }>(em, sql`SELECT is_active FROM agents WHERE id = ${agentId}`);
+  if (!agent) throw notFound(`agent ${agentId} does not exist`);
+  if (!agent.is_active) throw conflict(`agent ${agentId} is not active${hint}`);
 }

@@ -1,10 +1,9 @@
 import { queryOne, queryRows, sql } from '../../db/sql.js';
-import { convertClaimant } from '../conversion/convert.service.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { inTransaction, type Operation } from '../operation.js';
-import { recordCallOutcome, type CallOutcome } from '../queue/outcome.service.js';
-import { lockedFacts, refreshLiveEntry, refuseConverted, takeOutOfQueue } from '../queue/queue-writes.service.js';
-import { deactivateScore, recordAttempt } from '../score/score.sql.js';
+import { requireActiveAgent } from '../agent/agent.service.js';
+import { applyOutcome, type CallOutcome } from '../queue/outcome.service.js';
+import { lockedFacts, refuseConverted } from '../queue/queue-writes.service.js';
 import type { Campaign, CallSession, CallType } from './call.entity.js';
 import {
   CALL_PRIORITY, estimatedWaitSeconds, lineFigures, requestsByIds, toCampaign, toRequest, toSession, type PlacedRequest,
@@ -51,9 +50,7 @@ export async function initiateCall(
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call: they asked not to be called`);
-    const agent = await queryOne<{ is_active: boolean }>(tx.em, sql`SELECT is_active FROM agents WHERE id = ${input.agentId}`);
-    if (!agent) throw notFound(`agent ${input.agentId} does not exist`);
-    if (!agent.is_active) throw conflict(`agent ${input.agentId} is not active`);
+    await requireActiveAgent(tx.em, input.agentId);
     if (input.campaignId !== null) {
       const campaign = await queryOne<{ status: string; name: string }>(tx.em, sql`SELECT status, name FROM campaigns WHERE id = ${input.campaignId}`);
       if (!campaign) throw notFound(`campaign ${input.campaignId} does not exist`);
@@ -66,9 +63,7 @@ export async function initiateCall(
     if (busy!.request) throw conflict(`claimant ${input.userId} already has a call waiting for a line (request ${busy!.request})`, { requestId: String(busy!.request) });
 
     // Requests already waiting go first (a raised limit, a line freed without a dispatch).
-    await dispatch(tx);
-    const lines = await lockLines(tx);
-    if (lines.active < lines.max) {
+    if ((await dispatch(tx)) > 0) {
       const session = await startSession(tx, input);
       return { status: 'STARTED', session, request: null, position: null, estimatedWaitSeconds: null };
     }
@@ -88,7 +83,8 @@ export async function initiateCall(
 /**
  * Starts the best queued requests while lines are free: direct before campaign, oldest first.
  * Runs in the transaction that freed the line, so a freed line is never left idle while a
- * request waits. Expired requests met on the way are closed, not started.
+ * request waits. Expired requests met on the way are closed, not started. Returns the lines
+ * still free afterwards (the line row stays locked until the caller commits).
  */
 export async function dispatch(op: Operation): Promise<number> {
   const lines = await lockLines(op);
@@ -120,7 +116,7 @@ export async function dispatch(op: Operation): Promise<number> {
     free -= 1;
   }
   if (moved > 0) await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: null });
-  return moved;
+  return free;
 }
 
 async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired'): Promise<void> {
@@ -129,10 +125,9 @@ async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'ex
 }
 
 /**
- * endCall: the session ends with its outcome, which counts as a call attempt like
- * recordCallOutcome (score, cooldown, attempts); when the claimant's entry is assigned to the
- * session's agent, recordCallOutcome itself handles it (release, complete, convert). The line is
- * freed and the best queued request started, in the same transaction.
+ * endCall: the session ends with its outcome, which counts as a call attempt exactly as in
+ * recordCallOutcome (applyOutcome), with the claimant's entry when it is assigned to the
+ * session's agent. The line is freed and the best queued request started, in the same transaction.
  */
 export async function endCall(op: Operation, sessionId: number, outcome: CallOutcome, agentId: number | null): Promise<CallSession> {
   return inTransaction(op, async (tx) => {
@@ -142,28 +137,15 @@ export async function endCall(op: Operation, sessionId: number, outcome: CallOut
     if (agentId !== null && session.agentId !== agentId) {
       throw forbidden(`an AGENT key ends its own calls only; session ${sessionId} is agent ${session.agentId}'s, not agent ${agentId}'s`);
     }
-    await lockedFacts(tx, session.userId);
-    const locked = toSession((await queryOne<Record<string, unknown>>(tx.em, sql`SELECT * FROM call_sessions WHERE id = ${sessionId} FOR UPDATE`))!);
-    if (locked.status !== 'active') throw conflict(`call session ${sessionId} has already ended (${locked.status}${locked.outcome ? `, ${locked.outcome}` : ''})`);
+    // Claimant first, then the session: the lock order of every call write.
+    const facts = await lockedFacts(tx, session.userId);
+    const locked = await queryOne<{ status: string; outcome: string | null }>(tx.em, sql`
+      SELECT status, outcome FROM call_sessions WHERE id = ${sessionId} FOR UPDATE`);
+    if (locked!.status !== 'active') throw conflict(`call session ${sessionId} has already ended (${locked!.status}${locked!.outcome ? `, ${locked!.outcome}` : ''})`);
 
-    const entry = await tx.queues.liveEntry(tx.em, session.userId, false);
-    if (entry?.status === 'assigned' && entry.assignedToAgentId === session.agentId) {
-      await recordCallOutcome(tx, { entryId: entry.id, outcome }, session.agentId);
-    } else {
-      await queryRows(tx.em, sql`UPDATE call_sessions SET status = 'completed', outcome = ${outcome}, ended_at = now() WHERE id = ${sessionId}`);
-      await recordAttempt(tx, session.userId, outcome, tx.settings.cooldownMinutes[outcome] ?? 0);
-      const facts = await lockedFacts(tx, session.userId);
-      if (outcome === 'converted' && !facts.claimant.convertedAt) {
-        await convertClaimant(tx, session.userId, { conversionType: 'call', reason: 'converted on a direct call' }, facts);
-      } else if (outcome === 'refused') {
-        await queryRows(tx.em, sql`UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = ${session.userId}`);
-        await deactivateScore(tx, session.userId);
-        const live = await tx.queues.liveEntry(tx.em, session.userId, true);
-        if (live) await takeOutOfQueue(tx, live, 'removed', 'refused on a direct call', 'do not call');
-      } else {
-        await refreshLiveEntry(tx, facts);
-      }
-    }
+    const live = await tx.queues.liveEntry(tx.em, session.userId, true);
+    const onEntry = live?.status === 'assigned' && live.assignedToAgentId === session.agentId ? live : null;
+    await applyOutcome(tx, facts, onEntry, outcome, false);
     await dispatch(tx);
     return toSession((await queryOne<Record<string, unknown>>(tx.em, sql`SELECT * FROM call_sessions WHERE id = ${sessionId}`))!);
   });

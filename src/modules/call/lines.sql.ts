@@ -18,6 +18,10 @@ export async function campaignsByIds(em: EntityManager, ids: readonly number[]):
   return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM campaigns WHERE id = ANY(${[...ids]}::bigint[])`)).map(toCampaign);
 }
 
+export async function listCampaigns(em: EntityManager): Promise<Campaign[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM campaigns ORDER BY name`)).map(toCampaign);
+}
+
 /** A request with its place in the line: requests ahead of it (higher priority, then older) + 1; null once not queued. */
 export type PlacedRequest = CallRequest & { position: number | null };
 

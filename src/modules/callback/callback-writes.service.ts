@@ -1,4 +1,5 @@
 import { queryOne, queryRows, sql } from '../../db/sql.js';
+import { requireActiveAgent } from '../agent/agent.service.js';
 import { entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
@@ -62,11 +63,7 @@ export async function scheduleCallback(op: Operation, input: CallbackInput): Pro
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call; no callback can be scheduled`);
-    if (input.agentId !== null) {
-      const agent = await queryOne<{ is_active: boolean }>(tx.em, sql`SELECT is_active FROM agents WHERE id = ${input.agentId}`);
-      if (!agent) throw notFound(`agent ${input.agentId} does not exist`);
-      if (!agent.is_active) throw conflict(`agent ${input.agentId} is not active; schedule the callback for another agent or for anyone`);
-    }
+    if (input.agentId !== null) await requireActiveAgent(tx.em, input.agentId, '; schedule the callback for another agent or for anyone');
     const live = await tx.queues.liveEntry(tx.em, input.userId, true);
     const queueType = live?.queueType ?? queueFor(facts);
     if (!queueType) throw conflict(`claimant ${input.userId} has signed and owes no document: there is nothing to call back about`);
@@ -111,7 +108,7 @@ export async function cancelCallback(op: Operation, id: number, agentId: number 
       throw forbidden(`an AGENT key cancels the callbacks of agent ${agentId} only; callback ${id} is ${callback.agentId === null ? 'for anyone' : `agent ${callback.agentId}'s`}`);
     }
     if (callback.status !== 'pending') throw conflict(`callback ${id} is ${callback.status}; only a pending callback can be cancelled`);
-    await closeCallback(tx.em, id, 'cancelled');
+    const cancelled = (await closeCallback(tx.em, id, 'cancelled'))!;
     const entry = await tx.queues.liveEntry(tx.em, callback.userId, true);
     if (entry?.callbackId === id) {
       if (callback.createdEntry && entry.status === 'pending') {
@@ -120,6 +117,6 @@ export async function cancelCallback(op: Operation, id: number, agentId: number 
         await clearEntryCallback(tx, facts, entry);
       }
     }
-    return toCallback((await queryOne<Record<string, unknown>>(tx.em, sql`SELECT * FROM callbacks WHERE id = ${id}`))!);
+    return cancelled;
   });
 }

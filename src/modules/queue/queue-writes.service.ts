@@ -1,6 +1,5 @@
-import { closeCallback } from '../callback/callback.sql.js';
+import { closeCallback, moveCallback } from '../callback/callback.sql.js';
 import { loadFacts, entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
-import { queryRows, sql } from '../../db/sql.js';
 import { badInput, conflict, notFound } from '../errors.js';
 import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
 import { syncScore } from '../score/score.sql.js';
@@ -108,9 +107,7 @@ export async function moveEntry(op: Operation, facts: ClaimantFacts, live: Queue
     callbackId: live.callbackId, callbackScheduledFor: live.callbackScheduledFor, callbackReason: live.callbackReason,
   });
   await syncScore(op, live.userId, to, details.priorityScore);
-  if (live.callbackId !== null) {
-    await queryRows(op.em, sql`UPDATE callbacks SET queue_type = ${to}, updated_at = now() WHERE id = ${live.callbackId}`);
-  }
+  if (live.callbackId !== null) await moveCallback(op.em, live.callbackId, to);
   await recordTransition(op, live.userId, live.queueType, to, reason);
   await publishEntry(op, 'ENTRY_TRANSITIONED', moved);
   return moved;

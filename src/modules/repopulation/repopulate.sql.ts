@@ -124,16 +124,21 @@ export async function rebuildQueue(
       INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
       SELECT user_id, NULL, ${queueType}, 'repopulation', ${actor} FROM fresh)
     SELECT count(*)::int AS n FROM fresh`);
-  const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationMoves */
-    SELECT count(*)::int AS n FROM ${table} e JOIN repopulation_target t ON t.user_id = e.user_id
-     WHERE e.status IN ('pending', 'assigned') AND e.callback_id IS NULL AND e.priority_score <> t.priority_score`);
-  // Last, so the rows it locks are held for the shortest time before COMMIT.
-  await queryRows(em, sql`/* repopulationRefresh */
-    UPDATE ${table} e
-       SET priority_score = CASE WHEN e.callback_id IS NULL THEN t.priority_score ELSE e.priority_score END,
-           ${raw(columns.map((c) => `${c} = t.${c}`).join(', '))}, updated_at = now()
-      FROM repopulation_target t
-     WHERE t.user_id = e.user_id AND e.status IN ('pending', 'assigned') AND (${changed})`);
+  // Last, so the rows it locks are held for the shortest time before COMMIT. The old priority
+  // is read in the same statement (RETURNING sees only the new row) to count who moved.
+  const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationRefresh */
+    WITH before AS (
+      SELECT e.id, e.priority_score FROM ${table} e JOIN repopulation_target t ON t.user_id = e.user_id
+       WHERE e.status IN ('pending', 'assigned') AND (${changed})
+       FOR UPDATE OF e),
+    refreshed AS (
+      UPDATE ${table} e
+         SET priority_score = CASE WHEN e.callback_id IS NULL THEN t.priority_score ELSE e.priority_score END,
+             ${raw(columns.map((c) => `${c} = t.${c}`).join(', '))}, updated_at = now()
+        FROM repopulation_target t, before b
+       WHERE b.id = e.id AND t.user_id = e.user_id
+      RETURNING e.priority_score <> b.priority_score AS moved)
+    SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
   const live = await queryOne<{ n: number }>(em, sql`SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
   return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
 }
