@@ -191,6 +191,11 @@ describe('refusals change nothing', () => {
     const converted = await seed(server.db).claimant();
     await server.db.sql(`UPDATE claimants SET converted_at = now() WHERE user_id = $1`, [converted]);
     expect(await schedule(server.admin, { userId: String(converted) })).toBe('CONFLICT');
+    const dnc = await seed(server.db).claimant({ doNotCall: true });
+    expect(await schedule(server.admin, { userId: String(dnc) })).toBe('CONFLICT');
+    const retired = await seed(server.db).agent();
+    await server.db.sql(`UPDATE agents SET is_active = false WHERE id = $1`, [retired]);
+    expect(await schedule(server.admin, { agentId: String(retired) })).toBe('CONFLICT');
     expect(await counts()).toEqual(before);
   });
 

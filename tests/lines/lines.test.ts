@@ -206,4 +206,25 @@ describe('refusals change nothing', () => {
     expect(await cancel(server.admin, String(dispatched!.id))).toBe('CONFLICT');
     expect(await counts()).toEqual(afterOther);
   });
+
+  it('cancelling another agent’s request, and campaign admin', async () => {
+    await endAll();
+    const s = seed(server.db);
+    for (let i = 0; i < LIMIT; i += 1) await initiate(server.admin, await s.claimant(), agents[i]!);
+    const queued = (await initiate(server.admin, await s.claimant(), agents[0]!)).initiateCall.request.id;
+    const integratorKey = (await server.admin.data(`mutation { createApiKey(role: INTEGRATOR) { key } }`)).createApiKey.key;
+    const campaigns = () => server.db.sql(`SELECT id, name, status FROM campaigns ORDER BY id`);
+    const before = [await counts(), await campaigns()];
+    expect(await new GraphQLClient(server.app.url, agentKey).errorCode(`mutation($id: ID!) { cancelCallRequest(id: $id) { id } }`, { id: queued })).toBe('FORBIDDEN');
+    expect(await server.client(integratorKey).errorCode(`mutation($id: ID!) { cancelCallRequest(id: $id) { id } }`, { id: queued })).toBe('FORBIDDEN');
+    expect(await new GraphQLClient(server.app.url, agentKey).errorCode(`mutation { createCampaign(name: "x", queueType: UNSIGNED_USERS) { id } }`)).toBe('FORBIDDEN');
+    expect(await server.admin.errorCode(`mutation { createCampaign(name: "Autumn signatures", queueType: UNSIGNED_USERS) { id } }`)).toBe('CONFLICT');
+    expect(await server.admin.errorCode(`mutation { createCampaign(name: "   ", queueType: UNSIGNED_USERS) { id } }`)).toBe('BAD_USER_INPUT');
+    expect(await server.admin.errorCode(`mutation { setCampaignStatus(id: "987654", status: PAUSED) { id } }`)).toBe('NOT_FOUND');
+    expect(await new GraphQLClient(server.app.url, agentKey).errorCode(`mutation($id: ID!) { setCampaignStatus(id: $id, status: PAUSED) { id } }`, { id: campaign })).toBe('FORBIDDEN');
+    expect([await counts(), await campaigns()]).toEqual(before);
+    // The request's own agent (here through ADMIN) may cancel it.
+    expect((await server.admin.data(`mutation($id: ID!) { cancelCallRequest(id: $id) { status position } }`, { id: queued })).cancelCallRequest)
+      .toEqual({ status: 'CANCELLED', position: null });
+  });
 });
