@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
+import { embeddedPostgresLocation, grantPostgresTraverse } from './postgres-access.cjs';
 
 /**
  * The Postgres that `npm start` runs when DATABASE_URL is unset: real PostgreSQL binaries from
@@ -16,20 +17,19 @@ const PASSWORD = 'callqueue-local';
 
 export class EmbeddedPostgresError extends Error {}
 
-/** Postgres refuses to run as root, so as root it runs as the OS user `postgres`, which must
- * be able to traverse every parent of the data directory (it is neither their owner nor in
- * their group, so the "others" execute bit decides). */
-function assertReachableByPostgresUser(dir: string): void {
-  if (process.getuid?.() !== 0) return;
-  for (let current = path.dirname(dir); ; current = path.dirname(current)) {
-    if ((fs.statSync(current).mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(
-        `Running as root, the embedded PostgreSQL runs as the user "postgres", which cannot enter ${current} ` +
-          `(no execute permission for others), so it cannot reach ${dir}. Set EMBEDDED_PG_DIR to a directory ` +
-          `it can reach (for example /var/lib/callqueue/pg), or set DATABASE_URL to use an existing PostgreSQL 14+.`,
-      );
+/** As root, the OS user `postgres` must reach the binaries and the data (postgres-access.cjs). */
+function makeReachableByPostgresUser(dir: string, logger: Logger): void {
+  try {
+    const changed = grantPostgresTraverse([embeddedPostgresLocation(), dir]);
+    if (changed.length > 0) {
+      logger.info({ directories: changed }, 'granted traverse (o+x) so the postgres user can reach the embedded PostgreSQL');
     }
-    if (current === path.dirname(current)) return;
+  } catch (error) {
+    throw new EmbeddedPostgresError(
+      `Running as root, the embedded PostgreSQL runs as the user "postgres", which must be able to enter every directory ` +
+        `above ${dir} and above node_modules; granting that failed (${(error as Error).message}). Set EMBEDDED_PG_DIR and ` +
+        `clone into directories it can reach, or set DATABASE_URL to use an existing PostgreSQL 14+.`,
+    );
   }
 }
 
@@ -38,7 +38,10 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
   const databaseDir = path.resolve(dir);
   const asRoot = process.getuid?.() === 0;
   fs.mkdirSync(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
-  if (asRoot) fs.chmodSync(path.dirname(databaseDir), 0o755);
+  if (asRoot) {
+    fs.chmodSync(path.dirname(databaseDir), 0o755);
+    makeReachableByPostgresUser(databaseDir, logger);
+  }
   const cluster = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -49,7 +52,6 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     onLog: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'postgres'),
     onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'postgres stderr'),
   });
-  assertReachableByPostgresUser(databaseDir);
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     logger.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
     await cluster.initialise();

