@@ -4,6 +4,7 @@ import { Migration20261123000002_scoring_upgrade } from './Migration202611230000
 import { Migration20261123000003_separated_queues } from './Migration20261123000003_separated_queues.js';
 import { Migration20261123000004_repopulation_and_callbacks } from './Migration20261123000004_repopulation_and_callbacks.js';
 import { Migration20261123000005_lines } from './Migration20261123000005_lines.js';
+import { Migration20261123000006_legacy_migration } from './Migration20261123000006_legacy_migration.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000003_separated_queues', class: Migration20261123000003_separated_queues },
   { name: 'Migration20261123000004_repopulation_and_callbacks', class: Migration20261123000004_repopulation_and_callbacks },
   { name: 'Migration20261123000005_lines', class: Migration20261123000005_lines },
+  { name: 'Migration20261123000006_legacy_migration', class: Migration20261123000006_legacy_migration },
 ];

@@ -25,7 +25,8 @@ import { EventListener } from './modules/events/listener.js';
 import type { LiveConnection } from './graphql/live.js';
 import { SharedSubscriptions } from './graphql/shared-subscriptions.js';
 import { queueSettings } from './modules/operation.js';
-import { separatedQueueRepository } from './modules/queue/queue.repository.js';
+import { MigrationPhaseWatcher } from './modules/migration/phase-watcher.js';
+import { QueueMigration } from './modules/migration/migration.service.js';
 import { Repopulation } from './modules/repopulation/repopulation.service.js';
 import { markMissedCallbacks, notifyDueCallbacks } from './modules/callback/callback-jobs.js';
 import { Scheduler } from './jobs/scheduler.js';
@@ -91,11 +92,16 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   });
   await listener.start();
 
+  // Every instance follows the migration phase stored in the database.
+  const phases = new MigrationPhaseWatcher({ orm, logger, metrics, pollMs: config.MIGRATION_PHASE_POLL_MS });
+  await phases.start();
+  const migration = new QueueMigration({ orm, databaseUrl, events: pgNotifyPublisher, logger, watcher: phases });
+
   const repopulation = new Repopulation({
-    orm, databaseUrl, queues: separatedQueueRepository, events: pgNotifyPublisher, logger, metrics, topN: config.QUEUE_TOP_N,
+    orm, databaseUrl, events: pgNotifyPublisher, logger, metrics, topN: config.QUEUE_TOP_N,
   });
   const scheduler = new Scheduler(logger);
-  const jobOperation = (actor: string) => ({ em: orm.em.fork(), events: pgNotifyPublisher, queues: separatedQueueRepository, settings, actor });
+  const jobOperation = (actor: string) => ({ em: orm.em.fork(), events: pgNotifyPublisher, queues: phases.queues(), settings, actor });
   await applyLineLimit(jobOperation('start'), config.MAX_CONCURRENT_CALLS);
   scheduler.add({
     name: 'repopulation', cron: config.REPOPULATE_CRON, timezone: config.REPOPULATE_TIMEZONE,
@@ -132,7 +138,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
 
   const newScope = () => {
     const em = orm.em.fork();
-    return { em, loaders: createLoaders(em) };
+    return { em, loaders: createLoaders(em, phases) };
   };
   /** One read scope per received event, shared by its subscribers; gone with the event. */
   const eventScopes = new WeakMap<object, ReturnType<typeof newScope>>();
@@ -145,8 +151,8 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   function buildContext(caller: Caller, requestId: string, live: LiveConnection | null = null): GraphQLContext {
     const em = orm.em.fork();
     const ctx: GraphQLContext = {
-      requestId, caller, em, loaders: createLoaders(em), events: pgNotifyPublisher, config, settings,
-      queues: separatedQueueRepository, metrics, live, repopulation,
+      requestId, caller, em, loaders: createLoaders(em, phases), events: pgNotifyPublisher, config, settings,
+      queues: phases.queues(), metrics, live, repopulation, migration, phases,
       logger: logger.child({ requestId }),
       renew(event) {
         const scope = event ? eventScope(event) : newScope();
@@ -342,6 +348,8 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     clearInterval(sweep);
     clearTimeout(forced);
     await scheduler.stop();
+    await migration.stop();
+    phases.stop();
     await apollo.stop();
     await orm.close(true);
     logger.info('shut down');

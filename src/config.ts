@@ -57,6 +57,8 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   /** Events one subscription may hold for a client not reading them; past it the client is dropped. */
   SUBSCRIPTION_BUFFER: positiveInt(1000),
+  /** How often an instance re-reads the legacy-migration phase (another instance's change is seen within this). */
+  MIGRATION_PHASE_POLL_MS: positiveInt(1000),
   /** queueStats subscribers get a snapshot at most this often. */
   QUEUE_STATS_INTERVAL_MS: positiveInt(250),
   /** WebSocket ping interval; a client that does not answer within it is disconnected (0: off). */

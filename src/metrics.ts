@@ -33,6 +33,14 @@ export function createMetrics() {
       name: 'callqueue_repopulation_duration_seconds', help: 'Repopulation runs, by trigger and status',
       labelNames: ['trigger', 'status'], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [registry],
     }),
+    migrationReadFallbacks: new client.Counter({
+      name: 'callqueue_migration_read_fallbacks_total',
+      help: 'READ_NEW reads of the separated queues that failed and were served from call_queue', registers: [registry],
+    }),
+    migrationPhase: new client.Gauge({
+      name: 'callqueue_migration_phase', help: 'The legacy-migration phase this instance works in (1 on its label)',
+      labelNames: ['phase'], registers: [registry],
+    }),
     dbStatements: new client.Counter({
       name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
     }),

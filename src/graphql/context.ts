@@ -6,6 +6,8 @@ import type { EventPublisher } from '../modules/events/events.js';
 import type { QueueSettings } from '../modules/operation.js';
 import type { QueueRepository } from '../modules/queue/queue.repository.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
+import type { QueueMigration } from '../modules/migration/migration.service.js';
+import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
 import type { Metrics } from '../metrics.js';
 import type { LiveConnection } from './live.js';
 import type { Loaders } from './loaders.js';
@@ -34,4 +36,8 @@ export interface GraphQLContext {
   logger: Logger;
   /** The repopulation job, for `repopulateQueues`. */
   repopulation: Repopulation;
+  /** The legacy migration's admin operations. */
+  migration: QueueMigration;
+  /** This instance's view of the migration phase (reads outside write transactions). */
+  phases: MigrationPhaseWatcher;
 }

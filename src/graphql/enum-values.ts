@@ -6,5 +6,6 @@
 export const LOWERCASE_ENUMS = [
   'QueueType', 'EntryStatus', 'AgentStatus', 'SignatureStatus', 'SignatureType',
   'RequirementStatus', 'CallbackStatus', 'CallOutcome', 'PopulationTrigger', 'PopulationRunStatus',
-  'CallType', 'CallSessionStatus', 'CallRequestStatus', 'CampaignStatus',
+  'CallType', 'CallSessionStatus', 'CallRequestStatus', 'CampaignStatus', 'QueueStore', 'MigrationRunKind',
+  'MigrationRunStatus',
 ] as const;

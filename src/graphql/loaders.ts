@@ -11,6 +11,7 @@ import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../mo
 import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
 import type { QueueType } from '../modules/queue/queue-type.js';
+import type { QueueReads } from '../modules/migration/phase-watcher.js';
 import {
   agentsByIds, callbacksByIds, claimantsByIds, conversionsByIds, requirementsByUserIds, scoresByUserIds,
 } from '../modules/read-models.js';
@@ -32,7 +33,7 @@ function groupBy<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): V[]
   return keys.map((k) => map.get(k) ?? []);
 }
 
-export function createLoaders(em: EntityManager) {
+export function createLoaders(em: EntityManager, reads: QueueReads) {
   return {
     agent: new DataLoader<number, Agent | null>(async (ids) =>
       byKey(await agentsByIds(em, ids), (a) => a.id, ids)),
@@ -58,21 +59,21 @@ export function createLoaders(em: EntityManager) {
     requirements: new DataLoader<number, ClaimRequirement[]>(async (userIds) =>
       groupBy(await requirementsByUserIds(em, userIds), (r) => r.userId, userIds)),
     entry: new DataLoader<number, QueueEntryRecord | null>(async (ids) =>
-      byKey((await entriesByIds(em, ids)).map(toEntryRecord), (e) => e.id, ids)),
+      byKey((await reads.read(em, (store) => entriesByIds(em, store, ids))).map(toEntryRecord), (e) => e.id, ids)),
     liveEntryByUser: new DataLoader<number, QueueEntryRecord | null>(async (userIds) =>
-      byKey((await liveEntriesByUsers(em, userIds)).map(toEntryRecord), (e) => e.userId, userIds)),
+      byKey((await reads.read(em, (store) => liveEntriesByUsers(em, store, userIds))).map(toEntryRecord), (e) => e.userId, userIds)),
     assignedEntryByAgent: new DataLoader<number, QueueEntryRecord | null>(async (agentIds) =>
-      byKey((await assignedEntriesByAgents(em, agentIds)).map(toEntryRecord), (e) => e.assignedToAgentId!, agentIds)),
+      byKey((await reads.read(em, (store) => assignedEntriesByAgents(em, store, agentIds))).map(toEntryRecord), (e) => e.assignedToAgentId!, agentIds)),
     workload: new DataLoader<number, AgentWorkload>(async (agentIds) => {
       const map = await loadAgentWorkloads(em, agentIds);
       return agentIds.map((id) => map.get(id)!);
     }),
     queueStats: new DataLoader<QueueType, QueueStats>(async (types) => {
-      const map = await loadQueueStats(em, types);
+      const map = await loadQueueStats(em, reads, types);
       return types.map((t) => map.get(t)!);
     }),
     entryPage: new DataLoader<EntryPageRequest & { size: number }, QueueEntryPage, string>(
-      async (requests) => loadEntryPages(em, requests),
+      async (requests) => loadEntryPages(em, reads, requests),
       { cacheKeyFn: (r) => JSON.stringify(r) },
     ),
   };

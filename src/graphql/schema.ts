@@ -13,6 +13,7 @@ import { conversionResolvers } from './resolvers/conversion.js';
 import { operationResolvers } from './resolvers/operations.js';
 import { lineResolvers } from './resolvers/lines.js';
 import { queueResolvers } from './resolvers/queue.js';
+import { migrationResolvers } from './resolvers/migration.js';
 import { repopulationResolvers } from './resolvers/repopulation.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -35,7 +36,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 
 const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers, operationResolvers,
-  subscriptionResolvers, repopulationResolvers, lineResolvers,
+  subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

@@ -4,7 +4,8 @@ import { queryRows, sql } from '../db/sql.js';
 import type { EventPublisher, QueueEventKind } from './events/events.js';
 import { parseWindow, type CallingWindow } from './queue/calling-window.js';
 import type { QueueEntryRecord } from './queue/queue-entry.js';
-import type { QueueRepository } from './queue/queue.repository.js';
+import { queueRepositories, type QueueRepository } from './queue/queue.repository.js';
+import { flagsOf, lockPhase } from './migration/phases.js';
 import type { QueueType } from './queue/queue-type.js';
 
 /** Rules of the queues that operators tune (from Config). */
@@ -54,10 +55,16 @@ export interface Operation {
   actor: string;
 }
 
-/** Runs `fn` in one transaction; nested calls join the outer one. */
+/**
+ * Runs `fn` in one transaction; nested calls join the outer one. The transaction first locks
+ * the migration phase (shared) and works on the queue store that phase writes.
+ */
 export async function inTransaction<T>(op: Operation, fn: (tx: Operation) => Promise<T>): Promise<T> {
   if (op.em.isInTransaction()) return fn(op);
-  return op.em.transactional((em) => fn({ ...op, em }));
+  return op.em.transactional(async (em) => {
+    const phase = await lockPhase(em);
+    return fn({ ...op, em, queues: queueRepositories[flagsOf(phase).readsFrom] });
+  });
 }
 
 export async function publishEntry(op: Operation, kind: QueueEventKind, entry: QueueEntryRecord): Promise<void> {

@@ -15,6 +15,7 @@ import type { PlacedRequest as PlacedRequestModel, LineFigures as LineFiguresMod
 import type { InitiateCallResult as InitiateCallResultModel } from '../../modules/call/lines.service.js';
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
+import type { MigrationStatusRecord as MigrationStatusRecordModel, MigrationRunRecord as MigrationRunRecordModel, PreviewRecord as PreviewRecordModel, ValidationRecord as ValidationRecordModel, PhaseChange as PhaseChangeModel } from '../../modules/migration/migration.service.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -475,10 +476,234 @@ export type LineStatus = {
   queuedDirect: Scalars['Int']['output'];
 };
 
+/** Something the copy cannot take as it is, and what it will do about it. */
+export type MigrationConflict = {
+  __typename?: 'MigrationConflict';
+  entryIds: Array<Scalars['ID']['output']>;
+  kind: MigrationConflictKind;
+  resolution: Scalars['String']['output'];
+  userId: Scalars['ID']['output'];
+};
+
+export type MigrationConflictKind =
+  /** A claimant with several live legacy rows of one type. */
+  | 'DUPLICATE_LIVE'
+  /** A claimant with live legacy rows of both types. */
+  | 'LIVE_IN_BOTH_TYPES'
+  /** A separated entry with the id of a legacy row and different content. */
+  | 'SEPARATED_DIFFERS'
+  /** A claimant live in a separated table under an entry call_queue does not have. */
+  | 'SEPARATED_LIVE_ELSEWHERE'
+  /** A legacy row whose claimant does not exist. */
+  | 'UNKNOWN_CLAIMANT';
+
+/** Rows of one queue type on each side. */
+export type MigrationCounts = {
+  __typename?: 'MigrationCounts';
+  legacyLive: Scalars['Int']['output'];
+  legacyRows: Scalars['Int']['output'];
+  queueType: QueueType;
+  separatedLive: Scalars['Int']['output'];
+  separatedRows: Scalars['Int']['output'];
+};
+
+/** What a phase means; derived from the phase. */
+export type MigrationFlags = {
+  __typename?: 'MigrationFlags';
+  /** A failed read of the separated tables is served from call_queue. */
+  fallbackToLegacy: Scalars['Boolean']['output'];
+  /** call_queue refuses INSERT, UPDATE and DELETE. */
+  legacyReadOnly: Scalars['Boolean']['output'];
+  readsFrom: QueueStore;
+  writesLegacy: Scalars['Boolean']['output'];
+  writesSeparated: Scalars['Boolean']['output'];
+};
+
+/** A legacy type of call_queue rows ('callback' counts the rows migration 0002 converted). */
+export type MigrationLegacyTypeCount = {
+  __typename?: 'MigrationLegacyTypeCount';
+  legacyType: Scalars['String']['output'];
+  live: Scalars['Int']['output'];
+  rows: Scalars['Int']['output'];
+};
+
+export type MigrationMismatch = {
+  __typename?: 'MigrationMismatch';
+  entryId: Scalars['ID']['output'];
+  kind: MigrationMismatchKind;
+  queueType: QueueType;
+};
+
+export type MigrationMismatchKind =
+  | 'DIFFERENT'
+  | 'MISSING_IN_LEGACY'
+  | 'MISSING_IN_SEPARATED';
+
+/**
+ * The phases of the legacy migration (single `call_queue` → the separated queues), taken one at
+ * a time in this order. The phase is stored in the database, so every instance agrees.
+ */
+export type MigrationPhase =
+  /** As DUAL_WRITE, with the legacy rows copied (applyQueueMigration) since it began. */
+  | 'BACKFILLED'
+  /** call_queue is read; every write to it is copied to the separated tables in the same transaction. */
+  | 'DUAL_WRITE'
+  /** As NEW_ONLY, and call_queue refuses every write. */
+  | 'LEGACY_DEPRECATED'
+  /** Only the separated tables are read and written. */
+  | 'NEW_ONLY'
+  /** Only call_queue is read and written. */
+  | 'PRE_MIGRATION'
+  /** The separated tables are read (falling back to call_queue when a read fails); writes are copied back to call_queue. */
+  | 'READ_NEW';
+
+/** One audited phase change. */
+export type MigrationPhaseChange = {
+  __typename?: 'MigrationPhaseChange';
+  actor: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  from: MigrationPhase;
+  reason?: Maybe<Scalars['String']['output']>;
+  to: MigrationPhase;
+};
+
+/** previewQueueMigration: what applyQueueMigration would do; nothing is changed. */
+export type MigrationPreview = {
+  __typename?: 'MigrationPreview';
+  byLegacyType: Array<MigrationLegacyTypeCount>;
+  byTarget: Array<MigrationTargetCount>;
+  /** Live legacy rows with a callback time and no callback row yet. */
+  callbacksToConvert: Scalars['Int']['output'];
+  conflictCount: Scalars['Int']['output'];
+  /** The first 50 conflicts. */
+  conflicts: Array<MigrationConflict>;
+  legacyRows: Scalars['Int']['output'];
+  phase: MigrationPhase;
+  /** Live legacy rows as the copy will write them (up to 5 per queue). */
+  sample: Array<QueueEntry>;
+};
+
+/** One apply, validation or rollback, with its progress. */
+export type MigrationRun = {
+  __typename?: 'MigrationRun';
+  actor: Scalars['String']['output'];
+  batchSize?: Maybe<Scalars['Int']['output']>;
+  /** Apply: live legacy callback rows turned into callbacks. */
+  callbacksConverted?: Maybe<Scalars['Int']['output']>;
+  /** Apply: live legacy duplicates and superseded separated entries closed before copying. */
+  conflictsResolved?: Maybe<Scalars['Int']['output']>;
+  error?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  kind: MigrationRunKind;
+  /** Apply: the last legacy id copied; a resumed apply continues after it. */
+  lastLegacyId?: Maybe<Scalars['ID']['output']>;
+  /** Rows copied (apply, including those of the run it resumed), compared (validate) or copied back (rollback). */
+  processedRows: Scalars['Int']['output'];
+  /** processedRows / totalRows, 0–1 (1 when there was nothing to do). */
+  progress: Scalars['Float']['output'];
+  /** Apply: the interrupted run this one continued. */
+  resumedFrom?: Maybe<Scalars['ID']['output']>;
+  startedAt: Scalars['DateTime']['output'];
+  status: MigrationRunStatus;
+  /** call_queue rows when the run started. */
+  totalRows: Scalars['Int']['output'];
+};
+
+export type MigrationRunKind =
+  | 'apply'
+  | 'rollback'
+  | 'validate';
+
+export type MigrationRunStatus =
+  /** Failed, or interrupted (its instance stopped); the next apply resumes after its last batch. */
+  | 'failed'
+  | 'running'
+  | 'succeeded';
+
+/** Where the legacy migration stands. */
+export type MigrationStatus = {
+  __typename?: 'MigrationStatus';
+  /** What moving to nextPhase still needs; empty when setMigrationPhase(nextPhase) would be accepted. */
+  blockers: Array<Scalars['String']['output']>;
+  changedAt: Scalars['DateTime']['output'];
+  changedBy: Scalars['String']['output'];
+  /** Rows and live rows per queue type in call_queue and in the separated tables. */
+  counts: Array<MigrationCounts>;
+  flags: MigrationFlags;
+  /** Phase changes, newest first; `last` is 1–100. */
+  history: Array<MigrationPhaseChange>;
+  /** Apply, validate and rollback runs, newest first; `last` is 1–100. */
+  lastRuns: Array<MigrationRun>;
+  /** The phase setMigrationPhase accepts next; null in the last phase. */
+  nextPhase?: Maybe<MigrationPhase>;
+  phase: MigrationPhase;
+  /** READ_NEW reads of the separated tables that failed and were served from call_queue, on the instance answering (also in /metrics). */
+  readFallbacks: Scalars['Int']['output'];
+  reason?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** Where the legacy migration stands. */
+export type MigrationStatusHistoryArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Where the legacy migration stands. */
+export type MigrationStatusLastRunsArgs = {
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** What the copy would do to one separated table. */
+export type MigrationTargetCount = {
+  __typename?: 'MigrationTargetCount';
+  live: Scalars['Int']['output'];
+  queueType: QueueType;
+  rows: Scalars['Int']['output'];
+  table: Scalars['String']['output'];
+  toInsert: Scalars['Int']['output'];
+  toUpdate: Scalars['Int']['output'];
+  unchanged: Scalars['Int']['output'];
+};
+
+/** Counts and per-row checksums of one queue type. */
+export type MigrationTypeValidation = {
+  __typename?: 'MigrationTypeValidation';
+  legacyLive: Scalars['Int']['output'];
+  legacyRows: Scalars['Int']['output'];
+  mismatches: Scalars['Int']['output'];
+  queueType: QueueType;
+  separatedLive: Scalars['Int']['output'];
+  separatedRows: Scalars['Int']['output'];
+};
+
+/** validateQueueMigration: both sides compared row by row (checksum of the mapped columns). */
+export type MigrationValidation = {
+  __typename?: 'MigrationValidation';
+  byType: Array<MigrationTypeValidation>;
+  mismatchCount: Scalars['Int']['output'];
+  /** The first 50 mismatches. */
+  mismatches: Array<MigrationMismatch>;
+  /** No mismatch. */
+  passed: Scalars['Boolean']['output'];
+  run: MigrationRun;
+  /** Legacy rows that cannot be copied (their claimant does not exist); not counted as mismatches. */
+  unmapped: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a document the claimant owes (INTEGRATOR); a live outstanding entry is refreshed. */
   addRequirement: ClaimRequirement;
+  /**
+   * ADMIN. Copies call_queue into the separated tables in batches of `batchSize` (1–50,000),
+   * by id, each batch its own transaction: idempotent (unchanged rows are not rewritten) and
+   * resumable (after an interrupted run it continues after the last batch copied). Runs in
+   * DUAL_WRITE or BACKFILLED. Returns the run at once (follow it with migrationProgress), or
+   * when it has finished with `wait: true`. CONFLICT (with runId) while another run is going on.
+   */
+  applyQueueMigration: MigrationRun;
   /**
    * Claims the best valid pending entry of a queue for an agent (AGENT for itself, or ADMIN), or
    * null when none is eligible now. Entries that fail a live check are removed (with the reason)
@@ -514,6 +739,8 @@ export type Mutation = {
   initiateCall: InitiateCallResult;
   /** Marks a document received (INTEGRATOR). The last one, with the signature obtained, converts the claimant. */
   markRequirementReceived: ClaimantFactResult;
+  /** ADMIN. What applyQueueMigration would do: counts, callbacks to convert, conflicts and their resolution, a sample. Changes nothing. */
+  previewQueueMigration: MigrationPreview;
   /** Records the outcome of a call on an assigned entry (its agent, or ADMIN). */
   recordCallOutcome: CallOutcomeResult;
   /**
@@ -533,6 +760,12 @@ export type Mutation = {
    */
   repopulateQueues: PopulationRun;
   /**
+   * ADMIN. Back to PRE_MIGRATION (call_queue only) from any phase, losing no entry: what the
+   * separated tables hold that call_queue lacks or holds differently is copied back first, in
+   * the transaction that changes the phase.
+   */
+  rollbackQueueMigration: MigrationStatus;
+  /**
    * AGENT (for itself) or ADMIN. Promises a call at `scheduledFor`: the claimant's entry goes to
    * the top of its queue, available from that time, whatever its score (a repopulation keeps it);
    * a claimant with no live entry gets one in the queue its facts call for. A pending callback of
@@ -542,15 +775,28 @@ export type Mutation = {
   scheduleCallback: ScheduledCallback;
   /** ADMIN. Pause or resume: a paused campaign's calls are refused. */
   setCampaignStatus: Campaign;
+  /**
+   * ADMIN. Moves to the next phase only. BACKFILLED needs an apply completed since DUAL_WRITE
+   * began; READ_NEW also a passing validation since that apply. CONFLICT says what is missing.
+   */
+  setMigrationPhase: MigrationStatus;
   /** Moves a claimant's live entry to the other queue, keeping enqueuedAt and any assignment (INTEGRATOR). */
   transitionUser: QueueEntry;
   /** Creates or updates a claimant (INTEGRATOR). */
   upsertClaimant: Claimant;
+  /** ADMIN. Compares both sides: counts per type and a checksum of every row's mapped columns. */
+  validateQueueMigration: MigrationValidation;
 };
 
 
 export type MutationAddRequirementArgs = {
   input: RequirementInput;
+};
+
+
+export type MutationApplyQueueMigrationArgs = {
+  batchSize?: InputMaybe<Scalars['Int']['input']>;
+  wait?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -637,6 +883,11 @@ export type MutationRepopulateQueuesArgs = {
 };
 
 
+export type MutationRollbackQueueMigrationArgs = {
+  reason: Scalars['String']['input'];
+};
+
+
 export type MutationScheduleCallbackArgs = {
   input: CallbackInput;
 };
@@ -645,6 +896,12 @@ export type MutationScheduleCallbackArgs = {
 export type MutationSetCampaignStatusArgs = {
   id: Scalars['ID']['input'];
   status: CampaignStatus;
+};
+
+
+export type MutationSetMigrationPhaseArgs = {
+  phase: MigrationPhase;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -795,6 +1052,10 @@ export type Query = {
    */
   conversions: ConversionConnection;
   lineStatus: LineStatus;
+  /** ADMIN. One migration run. */
+  migrationRun?: Maybe<MigrationRun>;
+  /** Any role. */
+  migrationStatus: MigrationStatus;
   /** The latest repopulation runs, newest first; `last` is 1–100 (default 10). */
   populationRuns: Array<PopulationRun>;
   /** One queue. */
@@ -866,6 +1127,11 @@ export type QueryConversionsArgs = {
   previousQueueType?: InputMaybe<QueueType>;
   primaryAgentId?: InputMaybe<Scalars['ID']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type QueryMigrationRunArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1003,6 +1269,13 @@ export type QueueEventKind =
   /** The queue was rebuilt by a repopulation run; re-read it. */
   | 'QUEUE_REPOPULATED';
 
+/** Where queue entries are read, and written first. */
+export type QueueStore =
+  /** The legacy call_queue table. */
+  | 'legacy'
+  /** unsigned_users_queue and outstanding_requests_queue. */
+  | 'separated';
+
 /** The two outbound queues. */
 export type QueueType =
   /** Claimants who still owe documents. */
@@ -1097,6 +1370,8 @@ export type Subscription = {
   callbackDue: Callback;
   /** Every conversion as it is recorded. */
   conversionRecorded: Conversion;
+  /** ADMIN. A run's row after each batch, and when it ends. */
+  migrationProgress: MigrationRun;
   /** Every change of one queue, or of both when queueType is omitted. */
   queueChanged: QueueEvent;
   /** The queue's figures at once, then again after each change (at most a few times a second). */
@@ -1123,6 +1398,17 @@ export type SubscriptionCallRequestUpdatedArgs = {
  */
 export type SubscriptionCallbackDueArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionMigrationProgressArgs = {
+  runId: Scalars['ID']['input'];
 };
 
 
@@ -1328,6 +1614,23 @@ export type ResolversTypes = {
   InitiateCallStatus: InitiateCallStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LineStatus: ResolverTypeWrapper<LineFiguresModel>;
+  MigrationConflict: ResolverTypeWrapper<MigrationConflict>;
+  MigrationConflictKind: MigrationConflictKind;
+  MigrationCounts: ResolverTypeWrapper<MigrationCounts>;
+  MigrationFlags: ResolverTypeWrapper<MigrationFlags>;
+  MigrationLegacyTypeCount: ResolverTypeWrapper<MigrationLegacyTypeCount>;
+  MigrationMismatch: ResolverTypeWrapper<MigrationMismatch>;
+  MigrationMismatchKind: MigrationMismatchKind;
+  MigrationPhase: MigrationPhase;
+  MigrationPhaseChange: ResolverTypeWrapper<PhaseChangeModel>;
+  MigrationPreview: ResolverTypeWrapper<PreviewRecordModel>;
+  MigrationRun: ResolverTypeWrapper<MigrationRunRecordModel>;
+  MigrationRunKind: null;
+  MigrationRunStatus: null;
+  MigrationStatus: ResolverTypeWrapper<MigrationStatusRecordModel>;
+  MigrationTargetCount: ResolverTypeWrapper<MigrationTargetCount>;
+  MigrationTypeValidation: ResolverTypeWrapper<MigrationTypeValidation>;
+  MigrationValidation: ResolverTypeWrapper<ValidationRecordModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OutstandingRequestEntry: ResolverTypeWrapper<OutstandingRequestEntryRecordModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -1344,6 +1647,7 @@ export type ResolversTypes = {
   QueueEntryEdge: ResolverTypeWrapper<QueueEntryEdgeModel>;
   QueueEvent: ResolverTypeWrapper<QueueChangedEventModel>;
   QueueEventKind: QueueEventKind;
+  QueueStore: null;
   QueueType: null;
   RequirementInput: RequirementInput;
   RequirementStatus: null;
@@ -1394,6 +1698,18 @@ export type ResolversParentTypes = {
   InitiateCallResult: InitiateCallResultModel;
   Int: Scalars['Int']['output'];
   LineStatus: LineFiguresModel;
+  MigrationConflict: MigrationConflict;
+  MigrationCounts: MigrationCounts;
+  MigrationFlags: MigrationFlags;
+  MigrationLegacyTypeCount: MigrationLegacyTypeCount;
+  MigrationMismatch: MigrationMismatch;
+  MigrationPhaseChange: PhaseChangeModel;
+  MigrationPreview: PreviewRecordModel;
+  MigrationRun: MigrationRunRecordModel;
+  MigrationStatus: MigrationStatusRecordModel;
+  MigrationTargetCount: MigrationTargetCount;
+  MigrationTypeValidation: MigrationTypeValidation;
+  MigrationValidation: ValidationRecordModel;
   Mutation: Record<PropertyKey, never>;
   OutstandingRequestEntry: OutstandingRequestEntryRecordModel;
   PageInfo: PageInfo;
@@ -1638,8 +1954,127 @@ export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends
   queuedDirect?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type MigrationConflictResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationConflict'] = ResolversParentTypes['MigrationConflict']> = {
+  entryIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MigrationConflictKind'], ParentType, ContextType>;
+  resolution?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type MigrationCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationCounts'] = ResolversParentTypes['MigrationCounts']> = {
+  legacyLive?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  legacyRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  separatedLive?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  separatedRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MigrationFlagsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationFlags'] = ResolversParentTypes['MigrationFlags']> = {
+  fallbackToLegacy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  legacyReadOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  readsFrom?: Resolver<ResolversTypes['QueueStore'], ParentType, ContextType>;
+  writesLegacy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  writesSeparated?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type MigrationLegacyTypeCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationLegacyTypeCount'] = ResolversParentTypes['MigrationLegacyTypeCount']> = {
+  legacyType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  live?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MigrationMismatchResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationMismatch'] = ResolversParentTypes['MigrationMismatch']> = {
+  entryId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MigrationMismatchKind'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+};
+
+export type MigrationPhaseChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationPhaseChange'] = ResolversParentTypes['MigrationPhaseChange']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['MigrationPhase'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['MigrationPhase'], ParentType, ContextType>;
+};
+
+export type MigrationPreviewResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationPreview'] = ResolversParentTypes['MigrationPreview']> = {
+  byLegacyType?: Resolver<Array<ResolversTypes['MigrationLegacyTypeCount']>, ParentType, ContextType>;
+  byTarget?: Resolver<Array<ResolversTypes['MigrationTargetCount']>, ParentType, ContextType>;
+  callbacksToConvert?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conflictCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conflicts?: Resolver<Array<ResolversTypes['MigrationConflict']>, ParentType, ContextType>;
+  legacyRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['MigrationPhase'], ParentType, ContextType>;
+  sample?: Resolver<Array<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
+};
+
+export type MigrationRunResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationRun'] = ResolversParentTypes['MigrationRun']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  batchSize?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  callbacksConverted?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  conflictsResolved?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MigrationRunKind'], ParentType, ContextType>;
+  lastLegacyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  processedRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  resumedFrom?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['MigrationRunStatus'], ParentType, ContextType>;
+  totalRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MigrationRunKindResolvers = { APPLY: 'apply', ROLLBACK: 'rollback', VALIDATE: 'validate' };
+
+export type MigrationRunStatusResolvers = { FAILED: 'failed', RUNNING: 'running', SUCCEEDED: 'succeeded' };
+
+export type MigrationStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationStatus'] = ResolversParentTypes['MigrationStatus']> = {
+  blockers?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  changedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  changedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  counts?: Resolver<Array<ResolversTypes['MigrationCounts']>, ParentType, ContextType>;
+  flags?: Resolver<ResolversTypes['MigrationFlags'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['MigrationPhaseChange']>, ParentType, ContextType, RequireFields<MigrationStatusHistoryArgs, 'last'>>;
+  lastRuns?: Resolver<Array<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<MigrationStatusLastRunsArgs, 'last'>>;
+  nextPhase?: Resolver<Maybe<ResolversTypes['MigrationPhase']>, ParentType, ContextType>;
+  phase?: Resolver<ResolversTypes['MigrationPhase'], ParentType, ContextType>;
+  readFallbacks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type MigrationTargetCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationTargetCount'] = ResolversParentTypes['MigrationTargetCount']> = {
+  live?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toInsert?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  toUpdate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unchanged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MigrationTypeValidationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationTypeValidation'] = ResolversParentTypes['MigrationTypeValidation']> = {
+  legacyLive?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  legacyRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mismatches?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  separatedLive?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  separatedRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MigrationValidationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationValidation'] = ResolversParentTypes['MigrationValidation']> = {
+  byType?: Resolver<Array<ResolversTypes['MigrationTypeValidation']>, ParentType, ContextType>;
+  mismatchCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mismatches?: Resolver<Array<ResolversTypes['MigrationMismatch']>, ParentType, ContextType>;
+  passed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['MigrationRun'], ParentType, ContextType>;
+  unmapped?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addRequirement?: Resolver<ResolversTypes['ClaimRequirement'], ParentType, ContextType, RequireFields<MutationAddRequirementArgs, 'input'>>;
+  applyQueueMigration?: Resolver<ResolversTypes['MigrationRun'], ParentType, ContextType, RequireFields<MutationApplyQueueMigrationArgs, 'batchSize' | 'wait'>>;
   assignNextUser?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<MutationAssignNextUserArgs, 'agentId' | 'queueType'>>;
   cancelCallRequest?: Resolver<ResolversTypes['CallRequest'], ParentType, ContextType, RequireFields<MutationCancelCallRequestArgs, 'id'>>;
   cancelCallback?: Resolver<ResolversTypes['Callback'], ParentType, ContextType, RequireFields<MutationCancelCallbackArgs, 'id'>>;
@@ -1650,15 +2085,19 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
   initiateCall?: Resolver<ResolversTypes['InitiateCallResult'], ParentType, ContextType, RequireFields<MutationInitiateCallArgs, 'input'>>;
   markRequirementReceived?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationMarkRequirementReceivedArgs, 'requirementId'>>;
+  previewQueueMigration?: Resolver<ResolversTypes['MigrationPreview'], ParentType, ContextType>;
   recordCallOutcome?: Resolver<ResolversTypes['CallOutcomeResult'], ParentType, ContextType, RequireFields<MutationRecordCallOutcomeArgs, 'input'>>;
   recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
   releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
   repopulateQueues?: Resolver<ResolversTypes['PopulationRun'], ParentType, ContextType, RequireFields<MutationRepopulateQueuesArgs, 'dryRun'>>;
+  rollbackQueueMigration?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationRollbackQueueMigrationArgs, 'reason'>>;
   scheduleCallback?: Resolver<ResolversTypes['ScheduledCallback'], ParentType, ContextType, RequireFields<MutationScheduleCallbackArgs, 'input'>>;
   setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
+  setMigrationPhase?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationSetMigrationPhaseArgs, 'phase'>>;
   transitionUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationTransitionUserArgs, 'reason' | 'to' | 'userId'>>;
   upsertClaimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType, RequireFields<MutationUpsertClaimantArgs, 'input'>>;
+  validateQueueMigration?: Resolver<ResolversTypes['MigrationValidation'], ParentType, ContextType>;
 };
 
 export type OutstandingRequestEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OutstandingRequestEntry'] = ResolversParentTypes['OutstandingRequestEntry']> = {
@@ -1744,6 +2183,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
   lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
+  migrationRun?: Resolver<Maybe<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<QueryMigrationRunArgs, 'id'>>;
+  migrationStatus?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType>;
   populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
@@ -1786,6 +2227,8 @@ export type QueueEventResolvers<ContextType = GraphQLContext, ParentType extends
   userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
+export type QueueStoreResolvers = { LEGACY: 'legacy', SEPARATED: 'separated' };
+
 export type QueueTypeResolvers = { OUTSTANDING_REQUESTS: 'outstanding_requests', UNSIGNED_USERS: 'unsigned_users' };
 
 export type RequirementStatusResolvers = { PENDING: 'pending', RECEIVED: 'received', WAIVED: 'waived' };
@@ -1818,6 +2261,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
   conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
+  migrationProgress?: SubscriptionResolver<ResolversTypes['MigrationRun'], "migrationProgress", ParentType, ContextType, RequireFields<SubscriptionMigrationProgressArgs, 'runId'>>;
   queueChanged?: SubscriptionResolver<ResolversTypes['QueueEvent'], "queueChanged", ParentType, ContextType, Partial<SubscriptionQueueChangedArgs>>;
   queueStats?: SubscriptionResolver<ResolversTypes['Queue'], "queueStats", ParentType, ContextType, RequireFields<SubscriptionQueueStatsArgs, 'queueType'>>;
 };
@@ -1897,6 +2341,20 @@ export type Resolvers<ContextType = GraphQLContext> = {
   EntryStatus?: EntryStatusResolvers;
   InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
   LineStatus?: LineStatusResolvers<ContextType>;
+  MigrationConflict?: MigrationConflictResolvers<ContextType>;
+  MigrationCounts?: MigrationCountsResolvers<ContextType>;
+  MigrationFlags?: MigrationFlagsResolvers<ContextType>;
+  MigrationLegacyTypeCount?: MigrationLegacyTypeCountResolvers<ContextType>;
+  MigrationMismatch?: MigrationMismatchResolvers<ContextType>;
+  MigrationPhaseChange?: MigrationPhaseChangeResolvers<ContextType>;
+  MigrationPreview?: MigrationPreviewResolvers<ContextType>;
+  MigrationRun?: MigrationRunResolvers<ContextType>;
+  MigrationRunKind?: MigrationRunKindResolvers;
+  MigrationRunStatus?: MigrationRunStatusResolvers;
+  MigrationStatus?: MigrationStatusResolvers<ContextType>;
+  MigrationTargetCount?: MigrationTargetCountResolvers<ContextType>;
+  MigrationTypeValidation?: MigrationTypeValidationResolvers<ContextType>;
+  MigrationValidation?: MigrationValidationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   OutstandingRequestEntry?: OutstandingRequestEntryResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1912,6 +2370,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueEntryConnection?: QueueEntryConnectionResolvers<ContextType>;
   QueueEntryEdge?: QueueEntryEdgeResolvers<ContextType>;
   QueueEvent?: QueueEventResolvers<ContextType>;
+  QueueStore?: QueueStoreResolvers;
   QueueType?: QueueTypeResolvers;
   RequirementStatus?: RequirementStatusResolvers;
   ScheduledCallback?: ScheduledCallbackResolvers<ContextType>;

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { QueueReads } from '../migration/phase-watcher.js';
 import { toDate } from '../../db/sql.js';
 import { checkPageSize, decodeCursor, toPage } from '../pagination.js';
 import { claimOrderKey, toEntryRecord, type QueueEntryPage } from './queue-entry.js';
@@ -18,8 +19,8 @@ export interface QueueStats {
   averageWaitSeconds: number | null;
 }
 
-export async function loadQueueStats(em: EntityManager, types: readonly QueueType[]): Promise<Map<QueueType, QueueStats>> {
-  const rows = await queueStats(em, types);
+export async function loadQueueStats(em: EntityManager, reads: QueueReads, types: readonly QueueType[]): Promise<Map<QueueType, QueueStats>> {
+  const rows = await reads.read(em, (store) => queueStats(em, store, types));
   return new Map(rows.map((r) => [r.queue_type, {
     depth: r.depth,
     availableNow: r.available_now,
@@ -55,9 +56,10 @@ export function entryPageRequest(args: EntryPageArgs, maxPageSize: number): Entr
 /** Loads many pages (for example both queues of a dashboard) in one statement. */
 export async function loadEntryPages(
   em: EntityManager,
+  reads: QueueReads,
   requests: readonly (EntryPageRequest & { size: number })[],
 ): Promise<QueueEntryPage[]> {
-  const rows = await listEntryPages(em, requests);
+  const rows = await reads.read(em, (store) => listEntryPages(em, store, requests));
   return requests.map((request, index) => {
     const records = rows.filter((r) => r.batch_key === index).map(toEntryRecord);
     return toPage(records, request.size, claimOrderKey);

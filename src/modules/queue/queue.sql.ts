@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { joinSql, queryRows, raw, sql, type Sql } from '../../db/sql.js';
 import type { EntryRow } from './queue-entry.js';
-import { QUEUE_TABLE, QUEUE_TYPES, type EntryStatus, type QueueType } from './queue-type.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type EntryStatus, type QueueStore, type QueueType } from './queue-type.js';
 
 /**
  * Read statements over both queue tables. Each returns the rows of both queues in one
- * statement (UNION ALL), so a dashboard asking for both queues costs one round trip.
+ * statement (UNION ALL), so a dashboard asking for both queues costs one round trip. Each
+ * reads the store it is given: the separated tables, or `call_queue` through its views.
  */
 
 const COMMON = `e.id, e.user_id, e.claim_id, e.priority_score, e.status, e.assigned_to_agent_id,
@@ -27,8 +28,8 @@ export function entryColumns(queueType: QueueType) {
   return raw(`'${queueType}'::text AS queue_type, ${COMMON}, ${EXTRAS[queueType]}`);
 }
 
-export function selectEntry(queueType: QueueType): Sql {
-  return sql`SELECT ${entryColumns(queueType)} FROM ${raw(QUEUE_TABLE[queueType])} e`;
+export function selectEntry(store: QueueStore, queueType: QueueType): Sql {
+  return sql`SELECT ${entryColumns(queueType)} FROM ${raw(QUEUE_TABLE[store][queueType])} e`;
 }
 
 /** Entry statuses are a closed enum; inlining them lets the planner pick the partial indexes. */
@@ -45,13 +46,13 @@ export interface EntryPageRequest {
 }
 
 /* listEntryPages */
-export async function listEntryPages(em: EntityManager, requests: readonly EntryPageRequest[]): Promise<(EntryRow & { batch_key: number })[]> {
+export async function listEntryPages(em: EntityManager, store: QueueStore, requests: readonly EntryPageRequest[]): Promise<(EntryRow & { batch_key: number })[]> {
   const parts = requests.map((r, index) => {
     const after = r.after
       ? sql`AND (e.priority_score < ${r.after.priorityScore} OR (e.priority_score = ${r.after.priorityScore}
                  AND (e.available_from, e.id) > (${r.after.availableFrom}::timestamptz, ${r.after.id})))`
       : sql``;
-    return sql`(SELECT q.*, ${index}::int AS batch_key FROM (${selectEntry(r.queueType)}
+    return sql`(SELECT q.*, ${index}::int AS batch_key FROM (${selectEntry(store, r.queueType)}
                  WHERE e.status IN ${statusIn(r.statuses)} ${after}
                  ORDER BY e.priority_score DESC, e.available_from, e.id
                  LIMIT ${r.limit}) q)`;
@@ -60,22 +61,22 @@ export async function listEntryPages(em: EntityManager, requests: readonly Entry
 }
 
 /* entriesByIds */
-export async function entriesByIds(em: EntityManager, ids: readonly number[]): Promise<EntryRow[]> {
-  const parts = QUEUE_TYPES.map((t) => sql`${selectEntry(t)} WHERE e.id = ANY(${[...ids]}::bigint[])`);
+export async function entriesByIds(em: EntityManager, store: QueueStore, ids: readonly number[]): Promise<EntryRow[]> {
+  const parts = QUEUE_TYPES.map((t) => sql`${selectEntry(store, t)} WHERE e.id = ANY(${[...ids]}::bigint[])`);
   return queryRows(em, joinSql(parts, ' UNION ALL '));
 }
 
 /* liveEntriesByUsers */
-export async function liveEntriesByUsers(em: EntityManager, userIds: readonly number[]): Promise<EntryRow[]> {
+export async function liveEntriesByUsers(em: EntityManager, store: QueueStore, userIds: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) =>
-    sql`${selectEntry(t)} WHERE e.user_id = ANY(${[...userIds]}::bigint[]) AND e.status IN ('pending', 'assigned')`);
+    sql`${selectEntry(store, t)} WHERE e.user_id = ANY(${[...userIds]}::bigint[]) AND e.status IN ('pending', 'assigned')`);
   return queryRows(em, joinSql(parts, ' UNION ALL '));
 }
 
 /* assignedEntriesByAgents */
-export async function assignedEntriesByAgents(em: EntityManager, agentIds: readonly number[]): Promise<EntryRow[]> {
+export async function assignedEntriesByAgents(em: EntityManager, store: QueueStore, agentIds: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) =>
-    sql`${selectEntry(t)} WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'`);
+    sql`${selectEntry(store, t)} WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'`);
   return queryRows(em, joinSql(parts, ' UNION ALL '));
 }
 
@@ -89,7 +90,7 @@ export interface QueueStatsRow {
 }
 
 /* queueStats: live figures of the given queues, one row each, read from the live entries only. */
-export async function queueStats(em: EntityManager, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
+export async function queueStats(em: EntityManager, store: QueueStore, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
   const parts = queueTypes.map((t) => sql`
     SELECT ${raw(`'${t}'::text`)} AS queue_type,
            count(*) FILTER (WHERE status = 'pending')::int AS depth,
@@ -97,7 +98,7 @@ export async function queueStats(em: EntityManager, queueTypes: readonly QueueTy
            count(*) FILTER (WHERE status = 'assigned')::int AS assigned_count,
            min(enqueued_at) FILTER (WHERE status = 'pending') AS oldest_pending_since,
            (avg(extract(epoch FROM now() - enqueued_at)) FILTER (WHERE status = 'pending'))::float8 AS average_wait_seconds
-      FROM ${raw(QUEUE_TABLE[t])}
+      FROM ${raw(QUEUE_TABLE[store][t])}
      WHERE status IN ('pending', 'assigned')`);
   return queryRows(em, joinSql(parts, ' UNION ALL '));
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
-import { QUEUE_TABLE, type QueueType } from '../queue/queue-type.js';
+import { QUEUE_TABLE, type QueueStore, type QueueType } from '../queue/queue-type.js';
 import { URGENT_SIGNATURE_DAYS } from '../score/score-policy.js';
 
 /**
@@ -35,8 +35,8 @@ export interface QueueRebuild {
 const SAMPLE_SIZE = 10;
 
 /* repopulationTarget: who should be in the queue, with their entry columns. */
-async function buildTarget(em: EntityManager, queueType: QueueType, topN: number): Promise<void> {
-  const other = raw(QUEUE_TABLE[queueType === 'unsigned_users' ? 'outstanding_requests' : 'unsigned_users']);
+async function buildTarget(em: EntityManager, store: QueueStore, queueType: QueueType, topN: number): Promise<void> {
+  const other = raw(QUEUE_TABLE[store][queueType === 'unsigned_users' ? 'outstanding_requests' : 'unsigned_users']);
   const validity = queueType === 'unsigned_users'
     ? sql`c.signature_status = 'missing'`
     : sql`EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = s.user_id AND r.status = 'pending')`;
@@ -59,7 +59,7 @@ async function buildTarget(em: EntityManager, queueType: QueueType, topN: number
   await queryRows(em, sql`/* repopulationTarget */
     CREATE TEMP TABLE repopulation_target ON COMMIT DROP AS
     SELECT top.user_id, top.claim_id, top.priority_score, ${details},
-           (SELECT e.id FROM ${raw(QUEUE_TABLE[queueType])} e
+           (SELECT e.id FROM ${raw(QUEUE_TABLE[store][queueType])} e
              WHERE e.user_id = top.user_id AND e.status IN ('pending', 'assigned')) AS live_entry_id
       FROM (SELECT s.user_id, c.claim_id, s.current_score AS priority_score
               FROM user_call_scores s
@@ -93,10 +93,10 @@ const PROTECTED = `(e.status = 'assigned' OR e.callback_id IS NOT NULL)`;
  * every such entry would look changed to every rebuild.
  */
 export async function rebuildQueue(
-  em: EntityManager, queueType: QueueType, topN: number, actor: string, dryRun: boolean,
+  em: EntityManager, store: QueueStore, queueType: QueueType, topN: number, actor: string, dryRun: boolean,
 ): Promise<QueueRebuild> {
-  await buildTarget(em, queueType, topN);
-  const table = raw(QUEUE_TABLE[queueType]);
+  await buildTarget(em, store, queueType, topN);
+  const table = raw(QUEUE_TABLE[store][queueType]);
   const columns = refreshedColumns(queueType);
   const changed = raw([`(e.callback_id IS NULL AND e.priority_score <> t.priority_score)`,
     ...columns.map((c) => `e.${c} IS DISTINCT FROM t.${c}`)].join(' OR '));

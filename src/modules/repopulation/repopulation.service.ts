@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import type { Orm } from '../../db/orm.js';
+import { SessionLock } from '../../db/session-lock.js';
 import { rowMapper } from '../../db/rows.js';
 import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
@@ -8,7 +8,8 @@ import type { Metrics } from '../../metrics.js';
 import { conflict } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
 import type { PopulationRun as PopulationRunRow } from '../queue/queue.entity.js';
-import type { QueueRepository } from '../queue/queue.repository.js';
+import { queueRepositories } from '../queue/queue.repository.js';
+import { flagsOf, lockPhase } from '../migration/phases.js';
 import { QUEUE_TYPES } from '../queue/queue-type.js';
 import type { QueueRebuild } from './repopulate.sql.js';
 
@@ -30,7 +31,7 @@ export async function listPopulationRuns(em: EntityManager, last: number): Promi
 }
 
 /** Advisory lock key of the repopulation, taken on a connection of its own (STACK.md). */
-const LOCK_KEY = `hashtext('callqueue.repopulation')`;
+const LOCK_KEY = 'callqueue.repopulation';
 /** Errors after which one queue's rebuild is simply tried again: a race with a live write. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const ATTEMPTS = 3;
@@ -45,7 +46,6 @@ export interface RepopulationDeps {
   orm: Orm;
   /** For the lock connection, outside the pool. */
   databaseUrl: string;
-  queues: QueueRepository;
   events: EventPublisher;
   logger: Logger;
   metrics: Metrics;
@@ -64,18 +64,16 @@ export class Repopulation {
   /** Null when a cron tick is skipped (another instance has it, or a run is going on). */
   async run(trigger: PopulationTrigger, options: { actor: string; tick?: Date }): Promise<PopulationRun | null> {
     if (trigger === 'dry_run') return this.execute(await this.startRow('dry_run', null), true, options.actor);
-    const lock = new pg.Client({ connectionString: this.deps.databaseUrl, application_name: 'callqueue-repopulation' });
-    await lock.connect();
+    const lock = await SessionLock.tryAcquire(this.deps.databaseUrl, LOCK_KEY, 'callqueue-repopulation');
+    if (!lock) {
+      if (trigger === 'cron') return null;
+      const running = await queryOne<{ id: number; started_at: string }>(this.deps.orm.em.fork(), sql`
+        SELECT id, started_at FROM queue_population_runs WHERE status = 'running' AND trigger <> 'dry_run' ORDER BY id DESC LIMIT 1`);
+      throw conflict(running
+        ? `a repopulation is already running (run ${running.id}, started ${new Date(running.started_at).toISOString()}); wait for it to finish`
+        : 'a repopulation is already starting; wait for it to finish', running ? { runId: String(running.id) } : {});
+    }
     try {
-      const locked = (await lock.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`)).rows[0].ok as boolean;
-      if (!locked) {
-        if (trigger === 'cron') return null;
-        const running = await queryOne<{ id: number; started_at: string }>(this.deps.orm.em.fork(), sql`
-          SELECT id, started_at FROM queue_population_runs WHERE status = 'running' AND trigger <> 'dry_run' ORDER BY id DESC LIMIT 1`);
-        throw conflict(running
-          ? `a repopulation is already running (run ${running.id}, started ${new Date(running.started_at).toISOString()}); wait for it to finish`
-          : 'a repopulation is already starting; wait for it to finish', running ? { runId: String(running.id) } : {});
-      }
       // Holding the lock, any row still 'running' belongs to an instance that died mid-run.
       await queryRows(this.deps.orm.em.fork(), sql`UPDATE queue_population_runs
         SET status = 'failed', finished_at = now(), error = 'interrupted: the instance running it stopped'
@@ -84,8 +82,7 @@ export class Repopulation {
       if (id === null) return null;
       return await this.execute(id, false, options.actor);
     } finally {
-      await lock.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
-      await lock.end().catch(() => undefined);
+      await lock.release();
     }
   }
 
@@ -123,7 +120,8 @@ export class Repopulation {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await this.deps.orm.em.fork().transactional(async (em) => {
-          const rebuilt = await this.deps.queues.rebuild(em, queueType, { topN: this.deps.topN, actor, dryRun });
+          const queues = queueRepositories[flagsOf(await lockPhase(em)).readsFrom];
+          const rebuilt = await queues.rebuild(em, queueType, { topN: this.deps.topN, actor, dryRun });
           if (dryRun) throw new Rollback(rebuilt);
           await this.deps.events.publish(em, { topic: 'queueChanged', kind: 'QUEUE_REPOPULATED', queueType, userId: null, entryId: null });
           return rebuilt;

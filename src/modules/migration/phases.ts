@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryOne, sql } from '../../db/sql.js';
+import type { QueueStore } from '../queue/queue-type.js';
+
+/** The phases of the legacy migration, in the only order they may be taken. */
+export const PHASES = ['PRE_MIGRATION', 'DUAL_WRITE', 'BACKFILLED', 'READ_NEW', 'NEW_ONLY', 'LEGACY_DEPRECATED'] as const;
+export type MigrationPhase = (typeof PHASES)[number];
+
+/** What a phase means, derived from it (never stored apart from it). */
+export interface PhaseFlags {
+  writesLegacy: boolean;
+  writesSeparated: boolean;
+  /** Where reads come from, and where the service writes first (the database mirrors the rest). */
+  readsFrom: QueueStore;
+  /** A failed read of the separated tables is served from call_queue instead. */
+  fallbackToLegacy: boolean;
+  legacyReadOnly: boolean;
+}
+
+const FLAGS: Readonly<Record<MigrationPhase, PhaseFlags>> = {
+  PRE_MIGRATION: { writesLegacy: true, writesSeparated: false, readsFrom: 'legacy', fallbackToLegacy: false, legacyReadOnly: false },
+  DUAL_WRITE: { writesLegacy: true, writesSeparated: true, readsFrom: 'legacy', fallbackToLegacy: false, legacyReadOnly: false },
+  BACKFILLED: { writesLegacy: true, writesSeparated: true, readsFrom: 'legacy', fallbackToLegacy: false, legacyReadOnly: false },
+  READ_NEW: { writesLegacy: true, writesSeparated: true, readsFrom: 'separated', fallbackToLegacy: true, legacyReadOnly: false },
+  NEW_ONLY: { writesLegacy: false, writesSeparated: true, readsFrom: 'separated', fallbackToLegacy: false, legacyReadOnly: false },
+  LEGACY_DEPRECATED: { writesLegacy: false, writesSeparated: true, readsFrom: 'separated', fallbackToLegacy: false, legacyReadOnly: true },
+};
+
+export const flagsOf = (phase: MigrationPhase): PhaseFlags => FLAGS[phase];
+export const nextPhase = (phase: MigrationPhase): MigrationPhase | null => PHASES[PHASES.indexOf(phase) + 1] ?? null;
+
+/**
+ * The phase a write transaction works in, share-locked until it commits: a phase change waits
+ * for the writes in flight, and the writes after it see the new phase. Every instance decides
+ * by this row, whatever it last polled.
+ */
+export async function lockPhase(em: EntityManager): Promise<MigrationPhase> {
+  const row = await queryOne<{ phase: MigrationPhase }>(em, sql`/* lockPhase */ SELECT migration_phase_for_write() AS phase`);
+  return row!.phase;
+}
+
+export async function readPhase(em: EntityManager): Promise<MigrationPhase> {
+  const row = await queryOne<{ phase: MigrationPhase }>(em, sql`/* readPhase */ SELECT phase FROM migration_state`);
+  return row!.phase;
+}
