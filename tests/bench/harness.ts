@@ -1,9 +1,11 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { embeddedPostgresLocation, grantPostgresTraverse } from '../../src/db/postgres-access.cjs';
+import { freePort, startServerProcess } from '../support/server-process.js';
+
+export { startServerProcess };
 
 /** What a suite reports: figures for BENCHMARKS.md and one ratio line for the console. */
 export interface SuiteResult {
@@ -21,16 +23,6 @@ export interface BenchDatabase {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Benchmarks run on an embedded PostgreSQL in the temp folder with default durability. */
 export async function startBenchDatabase(): Promise<BenchDatabase> {
@@ -95,39 +87,6 @@ export function machineDescription(postgresVersion: string): string[] {
  * The service in a process of its own (as in production), so that benchmark clients do not
  * share its event loop. Resolves once /readyz answers 200; stop() sends SIGTERM.
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const { spawn } = await import('node:child_process');
-  const port = await freePort();
-  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let stopping = false;
-  const exited = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`benchmark server exited unexpectedly (code ${code}, signal ${signal})\n`);
-    resolve();
-  }));
-  for (let i = 0; ; i += 1) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 300 || child.exitCode !== null) throw new Error('the benchmark server did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    pid: child.pid!,
-    stop: async () => {
-      stopping = true;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /** Resident memory of a process in MB (Linux /proc). */
 export function residentMb(pid: number): number {
