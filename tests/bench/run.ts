@@ -3,6 +3,7 @@ import pg from 'pg';
 import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
 import { linesSuite } from './lines.bench.js';
+import { migrationSuite } from './migration.bench.js';
 import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
@@ -19,6 +20,7 @@ const all: Record<string, Suite> = {
   subscriptions: subscriptionsSuite,
   repopulation: repopulationSuite,
   lines: linesSuite,
+  migration: migrationSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));
