@@ -15,13 +15,35 @@ const setAll = (list: string) => names(list).map((c) => `${c} = EXCLUDED.${c}`).
 const changed = (list: string) =>
   `(${names(list).map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${names(list).map((c) => `EXCLUDED.${c}`).join(', ')})`;
 
-/** Upsert of one separated table from the legacy images, live rows or the others. */
-const copyInto = (table: string, queueType: string, extras: string, live: boolean) => `
+/** Upsert of one separated table from the legacy images (`rows`: which ones), live rows or the others. */
+const copyInto = (rows: string, table: string, queueType: string, extras: string, live: boolean) => `
   INSERT INTO ${table} AS t (${COMMON}, ${extras})
   SELECT ${COMMON}, ${extras} FROM legacy_entry_images
-   WHERE id = ANY(ids) AND queue_type = '${queueType}' AND status ${live ? '' : 'NOT'} IN ('pending', 'assigned')
+   WHERE ${rows} AND queue_type = '${queueType}' AND status ${live ? '' : 'NOT'} IN ('pending', 'assigned')
   ON CONFLICT (id) DO UPDATE SET ${setAll(`${COMMON}, ${extras}`)}
    WHERE ${changed(`${COMMON}, ${extras}`)}`;
+
+/** The check that a call session's entry exists; with `legacy`, call_queue counts too. */
+const sessionEntryCheck = (legacy: boolean) => `
+  CREATE OR REPLACE FUNCTION call_session_entry_exists() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE found boolean;
+  BEGIN
+    IF NEW.queue_entry_id IS NULL THEN RETURN NEW; END IF;
+    IF NEW.queue_type = 'unsigned_users' THEN
+      SELECT true INTO found FROM unsigned_users_queue WHERE id = NEW.queue_entry_id;
+    ELSIF NEW.queue_type = 'outstanding_requests' THEN
+      SELECT true INTO found FROM outstanding_requests_queue WHERE id = NEW.queue_entry_id;
+    END IF;
+    ${legacy ? `IF found IS NULL THEN
+      SELECT true INTO found FROM call_queue WHERE id = NEW.queue_entry_id AND queue_type = NEW.queue_type;
+    END IF;` : ''}
+    IF found IS NULL THEN
+      RAISE EXCEPTION 'call session references queue entry % of %, which does not exist',
+        NEW.queue_entry_id, coalesce(NEW.queue_type, 'no queue type')
+        USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'call_session_queue_entry_fk';
+    END IF;
+    RETURN NEW;
+  END $$`;
 
 /**
  * The legacy data migration, in the database:
@@ -144,15 +166,19 @@ export class Migration20261123000006_legacy_migration extends Migration {
         FROM outstanding_requests_queue`);
 
     // Rows leaving the live statuses are copied before live ones, so the claimant's live slot
-    // is free by the time its new live entry arrives.
-    this.addSql(`
-      CREATE FUNCTION copy_legacy_entries(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
-      BEGIN
-        ${copyInto('unsigned_users_queue', 'unsigned_users', UNSIGNED, false)};
-        ${copyInto('outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, false)};
-        ${copyInto('unsigned_users_queue', 'unsigned_users', UNSIGNED, true)};
-        ${copyInto('outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, true)};
-      END $$`);
+    // is free by the time its new live entry arrives. Two entry points, one body: by ids (the
+    // dual-write triggers) and by id range (the apply's batches: a range scan, not probes).
+    for (const [signature, rows] of [['copy_legacy_entries(ids bigint[])', 'id = ANY(ids)'],
+      ['copy_legacy_range(after_id bigint, upto_id bigint)', 'id > after_id AND id <= upto_id']] as const) {
+      this.addSql(`
+        CREATE FUNCTION ${signature} RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+          ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, false)};
+          ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, false)};
+          ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, true)};
+          ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, true)};
+        END $$`);
+    }
     this.addSql(`
       CREATE FUNCTION copy_separated_entries(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
       BEGIN
@@ -222,26 +248,7 @@ export class Migration20261123000006_legacy_migration extends Migration {
     }
 
     // A call session may point at a legacy entry (same id space) while legacy is read.
-    this.addSql(`
-      CREATE OR REPLACE FUNCTION call_session_entry_exists() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE found boolean;
-      BEGIN
-        IF NEW.queue_entry_id IS NULL THEN RETURN NEW; END IF;
-        IF NEW.queue_type = 'unsigned_users' THEN
-          SELECT true INTO found FROM unsigned_users_queue WHERE id = NEW.queue_entry_id;
-        ELSIF NEW.queue_type = 'outstanding_requests' THEN
-          SELECT true INTO found FROM outstanding_requests_queue WHERE id = NEW.queue_entry_id;
-        END IF;
-        IF found IS NULL THEN
-          SELECT true INTO found FROM call_queue WHERE id = NEW.queue_entry_id AND queue_type = NEW.queue_type;
-        END IF;
-        IF found IS NULL THEN
-          RAISE EXCEPTION 'call session references queue entry % of %, which does not exist',
-            NEW.queue_entry_id, coalesce(NEW.queue_type, 'no queue type')
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'call_session_queue_entry_fk';
-        END IF;
-        RETURN NEW;
-      END $$`);
+    this.addSql(sessionEntryCheck(true));
 
     this.addSql(`
       CREATE TABLE migration_phase_changes (
@@ -267,26 +274,10 @@ export class Migration20261123000006_legacy_migration extends Migration {
     this.addSql(`DROP TRIGGER call_queue_read_only ON call_queue`);
     this.addSql(`DROP TRIGGER call_queue_convert_callback ON call_queue`);
     this.addSql(`DROP FUNCTION separated_queue_mirror(), call_queue_mirror(), call_queue_guard(), migration_phase_for_write(),
-                   copy_separated_entries(bigint[]), copy_legacy_entries(bigint[]), call_queue_convert_callback()`);
+                   copy_separated_entries(bigint[]), copy_legacy_entries(bigint[]), copy_legacy_range(bigint, bigint),
+                   call_queue_convert_callback()`);
     this.addSql(`DROP VIEW separated_entry_images, legacy_entry_images, legacy_unsigned_users_queue, legacy_outstanding_requests_queue`);
-    // 0003's version of the session check.
-    this.addSql(`
-      CREATE OR REPLACE FUNCTION call_session_entry_exists() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE found boolean;
-      BEGIN
-        IF NEW.queue_entry_id IS NULL THEN RETURN NEW; END IF;
-        IF NEW.queue_type = 'unsigned_users' THEN
-          SELECT true INTO found FROM unsigned_users_queue WHERE id = NEW.queue_entry_id;
-        ELSIF NEW.queue_type = 'outstanding_requests' THEN
-          SELECT true INTO found FROM outstanding_requests_queue WHERE id = NEW.queue_entry_id;
-        END IF;
-        IF found IS NULL THEN
-          RAISE EXCEPTION 'call session references queue entry % of %, which does not exist',
-            NEW.queue_entry_id, coalesce(NEW.queue_type, 'no queue type')
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'call_session_queue_entry_fk';
-        END IF;
-        RETURN NEW;
-      END $$`);
+    this.addSql(sessionEntryCheck(false));  // 0003's version
     this.addSql(`DROP INDEX call_queue_updated_idx, call_queue_assigned_agent_idx, call_queue_live_order_idx`);
     this.addSql(`ALTER TABLE call_queue ALTER COLUMN id DROP DEFAULT`);
     this.addSql(`ALTER TABLE call_queue ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY`);

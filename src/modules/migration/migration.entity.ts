@@ -1,8 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bigintId, bool, int, json, text, time } from '../../db/columns.js';
-
-export type MigrationPhase =
-  | 'PRE_MIGRATION' | 'DUAL_WRITE' | 'BACKFILLED' | 'READ_NEW' | 'NEW_ONLY' | 'LEGACY_DEPRECATED';
+import type { MigrationPhase } from './phases.js';
 
 /** The one row that says which phase of the legacy migration every instance is in. */
 export interface MigrationState {

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger.js';
 import { badInput, conflict, DomainError } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
 import { toEntryRecord, type QueueEntryRecord } from '../queue/queue-entry.js';
+import type { MigrationRun } from './migration.entity.js';
 import * as statements from './migration.sql.js';
 import type { MigrationPhaseWatcher } from './phase-watcher.js';
 import { flagsOf, lockPhase, nextPhase, type MigrationPhase, type PhaseFlags } from './phases.js';
@@ -20,20 +21,8 @@ const PHASE_LOCK_TIMEOUT = '15s';
 /** Errors after which a batch is simply tried again: a race with a live write. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-export interface MigrationRunRecord {
-  id: number;
-  kind: 'apply' | 'validate' | 'rollback';
-  status: 'running' | 'succeeded' | 'failed';
-  batchSize: number | null;
-  totalRows: number;
-  processedRows: number;
-  lastLegacyId: number | null;
-  stats: Record<string, unknown>;
-  actor: string;
-  startedAt: Date;
-  finishedAt: Date | null;
-  error: string | null;
-}
+/** A migration_runs row. */
+export type MigrationRunRecord = MigrationRun;
 const toRun = rowMapper<MigrationRunRecord>(['started_at', 'finished_at']);
 
 export interface PhaseChange {
