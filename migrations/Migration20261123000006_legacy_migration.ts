@@ -166,19 +166,16 @@ export class Migration20261123000006_legacy_migration extends Migration {
         FROM outstanding_requests_queue`);
 
     // Rows leaving the live statuses are copied before live ones, so the claimant's live slot
-    // is free by the time its new live entry arrives. Two entry points, one body: by ids (the
-    // dual-write triggers) and by id range (the apply's batches: a range scan, not probes).
-    for (const [signature, rows] of [['copy_legacy_entries(ids bigint[])', 'id = ANY(ids)'],
-      ['copy_legacy_range(after_id bigint, upto_id bigint)', 'id > after_id AND id <= upto_id']] as const) {
-      this.addSql(`
-        CREATE FUNCTION ${signature} RETURNS void LANGUAGE plpgsql AS $$
-        BEGIN
-          ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, false)};
-          ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, false)};
-          ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, true)};
-          ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, true)};
-        END $$`);
-    }
+    // is free by the time its new live entry arrives.
+    const rows = 'id = ANY(ids)';
+    this.addSql(`
+      CREATE FUNCTION copy_legacy_entries(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, false)};
+        ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, false)};
+        ${copyInto(rows, 'unsigned_users_queue', 'unsigned_users', UNSIGNED, true)};
+        ${copyInto(rows, 'outstanding_requests_queue', 'outstanding_requests', OUTSTANDING, true)};
+      END $$`);
     this.addSql(`
       CREATE FUNCTION copy_separated_entries(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
       BEGIN
@@ -274,8 +271,7 @@ export class Migration20261123000006_legacy_migration extends Migration {
     this.addSql(`DROP TRIGGER call_queue_read_only ON call_queue`);
     this.addSql(`DROP TRIGGER call_queue_convert_callback ON call_queue`);
     this.addSql(`DROP FUNCTION separated_queue_mirror(), call_queue_mirror(), call_queue_guard(), migration_phase_for_write(),
-                   copy_separated_entries(bigint[]), copy_legacy_entries(bigint[]), copy_legacy_range(bigint, bigint),
-                   call_queue_convert_callback()`);
+                   copy_separated_entries(bigint[]), copy_legacy_entries(bigint[]), call_queue_convert_callback()`);
     this.addSql(`DROP VIEW separated_entry_images, legacy_entry_images, legacy_unsigned_users_queue, legacy_outstanding_requests_queue`);
     this.addSql(sessionEntryCheck(false));  // 0003's version
     this.addSql(`DROP INDEX call_queue_updated_idx, call_queue_assigned_agent_idx, call_queue_live_order_idx`);

@@ -6,8 +6,8 @@ import type { QueueType } from '../queue/queue-type.js';
 /**
  * The statements of the legacy data migration. Both sides are compared through migration
  * 0006's image views (`legacy_entry_images`, `separated_entry_images`): one column set, legacy
- * rows already mapped the way the copy maps them. Copies are 0006's `copy_legacy_range` (one body
- * with `copy_legacy_entries`, which the dual-write triggers call) and `copy_separated_entries`.
+ * rows already mapped the way the copy maps them. Copies are 0006's `copy_legacy_entries` and
+ * `copy_separated_entries` — the same functions the dual-write triggers call.
  */
 
 /** The columns validation checksums: every mapped column but the bookkeeping timestamps. */
@@ -213,7 +213,7 @@ export async function copyBatch(em: EntityManager, afterId: number, size: number
   const lastId = Number(row.last_id);
   // A statement of its own: its snapshot is taken after the locks above, so it copies the
   // newest committed version of every row in the batch.
-  await queryRows(em, sql`SELECT copy_legacy_range(${afterId}, ${lastId})`);
+  await queryRows(em, sql`SELECT copy_legacy_entries(ARRAY(SELECT id FROM call_queue WHERE id > ${afterId} AND id <= ${lastId}))`);
   return { rows: row.rows, lastId };
 }
 
