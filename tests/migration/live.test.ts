@@ -3,6 +3,7 @@ import { seedLegacy, startLegacyPhase } from '../support/legacy.js';
 import { createTestDatabase } from '../support/database.js';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.js';
 import { startServerProcess } from '../support/server-process.js';
+import { connect, untilSubscribed } from '../support/subscriber.js';
 
 /** The migration under live traffic, across instances, and through a killed process. */
 const ALL_DAY = { CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59', DB_POOL_SIZE: '20' };
@@ -90,8 +91,41 @@ describe('several instances', () => {
     }
   });
 
+  it('migrationProgress follows an apply batch by batch to its end, for ADMIN keys only', async () => {
+    const viewerKey = (await server.admin.data(`mutation { createApiKey(role: VIEWER) { key } }`)).createApiKey.key;
+    // A writer holding a legacy row in the middle keeps the apply from finishing before the
+    // subscription is in place.
+    const blocker = await server.db.connect();
+    await blocker.query(`BEGIN`);
+    await blocker.query(`SELECT id FROM call_queue ORDER BY id OFFSET 50 LIMIT 1 FOR UPDATE`);
+    const run = (await server.admin.data(`mutation { applyQueueMigration(batchSize: 2) { id status } }`)).applyQueueMigration;
+    const admin = connect(server.app.url, server.admin.key);
+    const viewer = connect(server.app.url, viewerKey);
+    try {
+      const refused = await viewer.subscribe(`subscription($r: ID!) { migrationProgress(runId: $r) { id } }`, { r: run.id }).next();
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const stream = admin.subscribe(`subscription($r: ID!) { migrationProgress(runId: $r) { id status processedRows totalRows progress } }`, { r: run.id });
+      await untilSubscribed(() => server.app.liveSubscriptions(), 1);
+      await blocker.query(`COMMIT`);
+      const seen: { status: string; processedRows: number; progress: number }[] = [];
+      for (;;) {
+        const { data } = await stream.next(10_000);
+        seen.push(data.migrationProgress);
+        if (data.migrationProgress.status !== 'RUNNING') break;
+      }
+      const last = seen[seen.length - 1]!;
+      expect(last).toMatchObject({ status: 'SUCCEEDED', progress: 1 });
+      expect(seen.length).toBeGreaterThan(1);
+      const rows = seen.map((e) => e.processedRows);
+      expect(rows).toEqual([...rows].sort((a, b) => a - b));
+    } finally {
+      await blocker.end();
+      await admin.dispose();
+      await viewer.dispose();
+    }
+  });
+
   it('READ_NEW serves a failed separated read from call_queue and counts it', async () => {
-    await server.admin.data(`mutation { applyQueueMigration(wait: true) { status } }`);
     await server.admin.data(`mutation { validateQueueMigration { passed } }`);
     await phase(server, 'BACKFILLED');
     await phase(server, 'READ_NEW');
