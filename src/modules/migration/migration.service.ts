@@ -146,10 +146,14 @@ export class QueueMigration {
     }
     const lock = await this.lockRuns();
     try {
-      const resumeFrom = await queryOne<{ id: number; last_legacy_id: string | null }>(this.deps.orm.em.fork(), sql`
-        SELECT id, last_legacy_id FROM migration_runs WHERE kind = 'apply' ORDER BY id DESC LIMIT 1`);
-      const resumed = resumeFrom && (await this.run(this.deps.orm.em.fork(), resumeFrom.id))!.status === 'failed' && resumeFrom.last_legacy_id !== null
-        ? { runId: resumeFrom.id, afterId: Number(resumeFrom.last_legacy_id) } : null;
+      // An interrupted apply is continued after its last batch — unless the phase changed
+      // since it started (after a rollback, rows it had copied may have changed unmirrored).
+      const previous = await queryOne<{ id: number; last_legacy_id: string | null }>(this.deps.orm.em.fork(), sql`
+        SELECT r.id, r.last_legacy_id FROM migration_runs r
+         WHERE r.kind = 'apply' AND r.id = (SELECT max(id) FROM migration_runs WHERE kind = 'apply')
+           AND r.status = 'failed' AND r.last_legacy_id IS NOT NULL
+           AND r.started_at > (SELECT max(changed_at) FROM migration_phase_changes)`);
+      const resumed = previous ? { runId: previous.id, afterId: Number(previous.last_legacy_id) } : null;
       const run = await this.startRun('apply', actor, batchSize, resumed);
       const work = this.executeApply(run, batchSize, resumed?.afterId ?? 0).finally(() => lock.release());
       if (wait) return await work;
