@@ -23,6 +23,14 @@ const copyInto = (rows: string, table: string, queueType: string, extras: string
   ON CONFLICT (id) DO UPDATE SET ${setAll(`${COMMON}, ${extras}`)}
    WHERE ${changed(`${COMMON}, ${extras}`)}`;
 
+const SEPARATED_TABLES = ['unsigned_users_queue', 'outstanding_requests_queue'];
+const MIRROR_EVENTS = ['INSERT', 'UPDATE', 'DELETE'];
+/** Statement triggers (one per event: a transition table serves one event) that mirror a table's writes. */
+const mirrorTriggers = (table: string, fn: string) => MIRROR_EVENTS.map((event) => `
+  CREATE TRIGGER ${table}_mirror_${event.toLowerCase()} AFTER ${event} ON ${table}
+    REFERENCING ${event === 'DELETE' ? 'OLD TABLE AS old_rows' : 'NEW TABLE AS new_rows'}
+    FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`);
+
 /** The check that a call session's entry exists; with `legacy`, call_queue counts too. */
 const sessionEntryCheck = (legacy: boolean) => `
   CREATE OR REPLACE FUNCTION call_session_entry_exists() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -214,12 +222,7 @@ export class Migration20261123000006_legacy_migration extends Migration {
         END IF;
         RETURN NULL;
       END $$`);
-    this.addSql(`CREATE TRIGGER call_queue_mirror_insert AFTER INSERT ON call_queue
-                   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION call_queue_mirror()`);
-    this.addSql(`CREATE TRIGGER call_queue_mirror_update AFTER UPDATE ON call_queue
-                   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION call_queue_mirror()`);
-    this.addSql(`CREATE TRIGGER call_queue_mirror_delete AFTER DELETE ON call_queue
-                   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION call_queue_mirror()`);
+    mirrorTriggers('call_queue', 'call_queue_mirror').forEach((statement) => this.addSql(statement));
 
     // The separated side: only the service writes these tables, and it takes the phase FOR
     // SHARE when its transaction begins, so a plain read of the phase is enough here.
@@ -235,13 +238,8 @@ export class Migration20261123000006_legacy_migration extends Migration {
         END IF;
         RETURN NULL;
       END $$`);
-    for (const table of ['unsigned_users_queue', 'outstanding_requests_queue']) {
-      this.addSql(`CREATE TRIGGER ${table}_mirror_insert AFTER INSERT ON ${table}
-                     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION separated_queue_mirror()`);
-      this.addSql(`CREATE TRIGGER ${table}_mirror_update AFTER UPDATE ON ${table}
-                     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION separated_queue_mirror()`);
-      this.addSql(`CREATE TRIGGER ${table}_mirror_delete AFTER DELETE ON ${table}
-                     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION separated_queue_mirror()`);
+    for (const table of SEPARATED_TABLES) {
+      mirrorTriggers(table, 'separated_queue_mirror').forEach((statement) => this.addSql(statement));
     }
 
     // A call session may point at a legacy entry (same id space) while legacy is read.
@@ -264,10 +262,9 @@ export class Migration20261123000006_legacy_migration extends Migration {
   override async down(): Promise<void> {
     this.addSql(`DROP INDEX migration_runs_kind_idx`);
     this.addSql(`DROP TABLE migration_phase_changes`);
-    for (const table of ['unsigned_users_queue', 'outstanding_requests_queue']) {
-      for (const op of ['insert', 'update', 'delete']) this.addSql(`DROP TRIGGER ${table}_mirror_${op} ON ${table}`);
+    for (const table of [...SEPARATED_TABLES, 'call_queue']) {
+      for (const event of MIRROR_EVENTS) this.addSql(`DROP TRIGGER ${table}_mirror_${event.toLowerCase()} ON ${table}`);
     }
-    for (const op of ['insert', 'update', 'delete']) this.addSql(`DROP TRIGGER call_queue_mirror_${op} ON call_queue`);
     this.addSql(`DROP TRIGGER call_queue_read_only ON call_queue`);
     this.addSql(`DROP TRIGGER call_queue_convert_callback ON call_queue`);
     this.addSql(`DROP FUNCTION separated_queue_mirror(), call_queue_mirror(), call_queue_guard(), migration_phase_for_write(),

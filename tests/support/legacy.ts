@@ -14,8 +14,6 @@ export interface LegacySeed {
   firstUserId?: number;
 }
 
-export const LEGACY_ROW_COLUMNS = 'id, queue_type, user_id, claim_id, priority_score, status, assigned_to_agent_id, assigned_at, available_from';
-
 /**
  * Legacy data as a company on the single call_queue has it: claimants with scores, and
  * call_queue rows inserted the way the old application inserts them (no new columns). Set

@@ -10,7 +10,7 @@ import { toEntryRecord, type QueueEntryRecord } from '../queue/queue-entry.js';
 import type { MigrationRun } from './migration.entity.js';
 import * as statements from './migration.sql.js';
 import type { MigrationPhaseWatcher } from './phase-watcher.js';
-import { flagsOf, lockPhase, nextPhase, type MigrationPhase, type PhaseFlags } from './phases.js';
+import { copiesLegacy, flagsOf, lockPhase, nextPhase, readPhase, type MigrationPhase, type PhaseFlags } from './phases.js';
 
 export const BATCH_SIZE_MAX = 50_000;
 export const DEFAULT_BATCH_SIZE = 5_000;
@@ -119,7 +119,7 @@ export class QueueMigration {
       const byLegacyType = await statements.legacyTypeCounts(em);
       const found = await statements.conflicts(em, LIST_LIMIT);
       return {
-        phase: (await queryOne<{ phase: MigrationPhase }>(em, sql`SELECT phase FROM migration_state`))!.phase,
+        phase: await readPhase(em),
         legacyRows: byLegacyType.reduce((n, t) => n + t.rows, 0),
         byLegacyType,
         byTarget: await statements.targetCounts(em),
@@ -140,7 +140,7 @@ export class QueueMigration {
       throw badInput(`batchSize must be 1–${BATCH_SIZE_MAX}, got ${batchSize}`, { field: 'batchSize' });
     }
     const phase = await this.currentPhase();
-    if (!flagsOf(phase).writesLegacy || !flagsOf(phase).writesSeparated || flagsOf(phase).readsFrom !== 'legacy') {
+    if (!copiesLegacy(phase)) {
       throw conflict(`applyQueueMigration runs in DUAL_WRITE or BACKFILLED (so writes during the copy reach both tables); the phase is ${phase}`,
         { phase });
     }
@@ -226,9 +226,8 @@ export class QueueMigration {
       try {
         const copied = await this.deps.orm.em.fork().transactional(async (em) => {
           const phase = await this.updatePhase(em, 'PRE_MIGRATION', actor, `rollback: ${why}`, null);
-          // Legacy was written up to READ_NEW (mirrored); copying back is needed after it, and
-          // cheap before it (nothing differs).
-          return flagsOf(phase).writesLegacy && flagsOf(phase).readsFrom === 'legacy' ? 0 : statements.copyBack(em);
+          // While legacy was the store read (up to BACKFILLED) it holds everything: nothing to copy.
+          return flagsOf(phase).readsFrom === 'legacy' ? 0 : statements.copyBack(em);
         });
         await this.finishRun(run.id, 'succeeded', null, { fromPhase: from, copiedBack: copied, reason: why }, copied);
         this.deps.watcher.noticed('PRE_MIGRATION');
@@ -277,8 +276,8 @@ export class QueueMigration {
     return missing;
   }
 
-  private async currentPhase(): Promise<MigrationPhase> {
-    return (await queryOne<{ phase: MigrationPhase }>(this.deps.orm.em.fork(), sql`SELECT phase FROM migration_state`))!.phase;
+  private currentPhase(): Promise<MigrationPhase> {
+    return readPhase(this.deps.orm.em.fork());
   }
 
   private async changePhase(from: MigrationPhase, to: MigrationPhase, actor: string, reason: string | null): Promise<void> {
@@ -376,7 +375,7 @@ export class QueueMigration {
       try {
         return await this.deps.orm.em.fork().transactional(async (em) => {
           const phase = await lockPhase(em);
-          if (flagsOf(phase).readsFrom !== 'legacy' || !flagsOf(phase).writesSeparated) {
+          if (!copiesLegacy(phase)) {
             throw conflict(`the phase changed to ${phase} during the apply; run ${runId} stopped`, { phase });
           }
           return fn(em);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
 import type { EntryRow } from '../queue/queue-entry.js';
-import type { QueueType } from '../queue/queue-type.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from '../queue/queue-type.js';
 
 /**
  * The statements of the legacy data migration. Both sides are compared through migration
@@ -18,6 +18,12 @@ const IMAGE_COLUMNS = `id, queue_type, user_id, claim_id, priority_score, status
 const checksum = (alias: string) =>
   raw(`md5(ROW(${IMAGE_COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ')})::text)`);
 const LIVE = raw(`('pending', 'assigned')`);
+/** Which of a claimant's live legacy rows the copy keeps: the one held, else the highest, else the oldest. */
+const KEEP_ORDER = raw(`(status = 'assigned') DESC, priority_score DESC, id`);
+/** A live separated entry that legacy does not know while the claimant is live there under another id. */
+const superseded = (s: string) => raw(`${s}.status IN ('pending', 'assigned')
+  AND EXISTS (SELECT 1 FROM legacy_entry_images l WHERE l.user_id = ${s}.user_id AND l.status IN ('pending', 'assigned') AND l.id <> ${s}.id)
+  AND NOT EXISTS (SELECT 1 FROM call_queue q WHERE q.id = ${s}.id)`);
 
 export interface StoreCounts {
   queueType: QueueType;
@@ -108,15 +114,12 @@ export interface Conflict {
 export async function conflicts(em: EntityManager, limit: number): Promise<{ total: number; list: Conflict[] }> {
   const rows = await queryRows<Conflict & { total: number }>(em, sql`/* migrationConflicts */
     WITH dup AS (
-      SELECT user_id, array_agg(id ORDER BY (status = 'assigned') DESC, priority_score DESC, id) AS ids,
+      SELECT user_id, array_agg(id ORDER BY ${KEEP_ORDER}) AS ids,
              count(DISTINCT queue_type) > 1 AS both_types
         FROM legacy_entry_images WHERE status IN ${LIVE} GROUP BY user_id HAVING count(*) > 1),
     elsewhere AS (
       SELECT s.user_id, array_agg(s.id ORDER BY s.id) AS ids FROM separated_entry_images s
-       WHERE s.status IN ${LIVE}
-         AND EXISTS (SELECT 1 FROM legacy_entry_images l WHERE l.user_id = s.user_id AND l.status IN ${LIVE} AND l.id <> s.id)
-         AND NOT EXISTS (SELECT 1 FROM call_queue q WHERE q.id = s.id)
-       GROUP BY s.user_id),
+       WHERE ${superseded('s')} GROUP BY s.user_id),
     differs AS (
       SELECT l.user_id, l.id FROM legacy_entry_images l JOIN separated_entry_images s ON s.id = l.id
        WHERE ${checksum('l')} <> ${checksum('s')}),
@@ -155,23 +158,21 @@ export async function resolveConflicts(em: EntityManager): Promise<number> {
   const duplicates = await queryOne<{ n: number }>(em, sql`/* resolveLegacyDuplicates */
     WITH ranked AS (
       SELECT id, first_value(id) OVER w AS kept, row_number() OVER w AS rank
-        FROM call_queue WHERE status IN ${LIVE}
-      WINDOW w AS (PARTITION BY user_id ORDER BY (status = 'assigned' AND assigned_to_agent_id IS NOT NULL) DESC,
-                                                priority_score DESC, id)),
+        FROM legacy_entry_images WHERE status IN ${LIVE}
+      WINDOW w AS (PARTITION BY user_id ORDER BY ${KEEP_ORDER})),
     closed AS (
       UPDATE call_queue q SET status = 'removed', assigned_to_agent_id = NULL, assigned_at = NULL, closed_at = now(),
              closed_reason = 'legacy migration: duplicate live entry; entry ' || r.kept || ' kept', updated_at = now()
         FROM ranked r WHERE r.id = q.id AND r.rank > 1 RETURNING 1)
     SELECT count(*)::int AS n FROM closed`);
   let elsewhere = 0;
-  for (const table of ['unsigned_users_queue', 'outstanding_requests_queue']) {
+  for (const queueType of QUEUE_TYPES) {
     const row = await queryOne<{ n: number }>(em, sql`/* resolveSeparatedElsewhere */
       WITH closed AS (
-        UPDATE ${raw(table)} s SET status = 'removed', assigned_to_agent_id = NULL, assigned_at = NULL, closed_at = now(),
+        UPDATE ${raw(QUEUE_TABLE.separated[queueType])} s
+           SET status = 'removed', assigned_to_agent_id = NULL, assigned_at = NULL, closed_at = now(),
                closed_reason = 'legacy migration: superseded by the legacy entry', updated_at = now()
-         WHERE s.status IN ${LIVE}
-           AND EXISTS (SELECT 1 FROM call_queue q WHERE q.user_id = s.user_id AND q.status IN ${LIVE} AND q.id <> s.id)
-           AND NOT EXISTS (SELECT 1 FROM call_queue q WHERE q.id = s.id)
+         WHERE ${superseded('s')}
         RETURNING 1)
       SELECT count(*)::int AS n FROM closed`);
     elsewhere += row!.n;
@@ -205,16 +206,15 @@ export async function convertCallbacks(em: EntityManager): Promise<number> {
 
 /* copyBatch: the next legacy rows after `afterId`, share-locked so no write changes them mid-copy. */
 export async function copyBatch(em: EntityManager, afterId: number, size: number): Promise<{ rows: number; lastId: number | null }> {
-  const row = await queryOne<{ rows: number; last_id: string | null }>(em, sql`/* copyLegacyBatch */
-    WITH batch AS (SELECT id FROM call_queue WHERE id > ${afterId} ORDER BY id LIMIT ${size} FOR SHARE),
-    ids AS (SELECT array_agg(id ORDER BY id) AS ids FROM batch)
-    SELECT coalesce(cardinality(ids), 0) AS rows, ids[cardinality(ids)] AS last_id FROM ids`);
-  if (!row || row.rows === 0) return { rows: 0, lastId: null };
-  const lastId = Number(row.last_id);
+  const locked = await queryOne<{ ids: string[] | null }>(em, sql`/* lockLegacyBatch */
+    SELECT array_agg(id ORDER BY id) AS ids
+      FROM (SELECT id FROM call_queue WHERE id > ${afterId} ORDER BY id LIMIT ${size} FOR SHARE) batch`);
+  const ids = locked?.ids ?? [];
+  if (ids.length === 0) return { rows: 0, lastId: null };
   // A statement of its own: its snapshot is taken after the locks above, so it copies the
   // newest committed version of every row in the batch.
-  await queryRows(em, sql`SELECT copy_legacy_entries(ARRAY(SELECT id FROM call_queue WHERE id > ${afterId} AND id <= ${lastId}))`);
-  return { rows: row.rows, lastId };
+  await queryRows(em, sql`/* copyLegacyBatch */ SELECT copy_legacy_entries(${ids}::bigint[])`);
+  return { rows: ids.length, lastId: Number(ids[ids.length - 1]) };
 }
 
 export interface Mismatch {
@@ -251,7 +251,7 @@ export async function compareStores(em: EntityManager, listLimit: number): Promi
       FROM j GROUP BY queue_type`);
   const unmapped = await queryOne<{ n: number }>(em, sql`/* unmappedLegacyRows */
     SELECT count(*)::int AS n FROM call_queue q WHERE NOT EXISTS (SELECT 1 FROM claimants c WHERE c.user_id = q.user_id)`);
-  const byType = (['unsigned_users', 'outstanding_requests'] as const).map((queueType) => {
+  const byType = QUEUE_TYPES.map((queueType) => {
     const r = rows.find((x) => x.queue_type === queueType);
     return {
       queueType, legacyRows: r?.legacy_rows ?? 0, legacyLive: r?.legacy_live ?? 0, separatedRows: r?.separated_rows ?? 0,

@@ -27,6 +27,8 @@ const FLAGS: Readonly<Record<MigrationPhase, PhaseFlags>> = {
 };
 
 export const flagsOf = (phase: MigrationPhase): PhaseFlags => FLAGS[phase];
+/** The phases in which an apply may copy: legacy is read, and its writes reach both sides. */
+export const copiesLegacy = (phase: MigrationPhase): boolean => FLAGS[phase].readsFrom === 'legacy' && FLAGS[phase].writesSeparated;
 export const nextPhase = (phase: MigrationPhase): MigrationPhase | null => PHASES[PHASES.indexOf(phase) + 1] ?? null;
 
 /**
