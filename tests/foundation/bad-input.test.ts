@@ -4,7 +4,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ MAX_BODY_BYTES: '20000', MAX_QUERY_DEPTH: '6' });
+  // Polls the migration phase hourly: one test counts this instance's statements.
+  server = await startTestServer({ MAX_BODY_BYTES: '20000', MAX_QUERY_DEPTH: '6', MIGRATION_PHASE_POLL_MS: '3600000' });
 });
 afterAll(() => server.close());
 
