@@ -6,12 +6,13 @@ import { ClaimantSchema, ClaimRequirementSchema } from '../modules/claimant/clai
 import { ConversionSchema } from '../modules/conversion/conversion.entity.js';
 import { MigrationRunSchema, MigrationStateSchema } from '../modules/migration/migration.entity.js';
 import {
-  LegacyQueueEntrySchema, OutstandingRequestEntrySchema, PopulationRunSchema, QueueTransitionSchema,
+  LegacyQueueEntrySchema, OutstandingRequestEntrySchema, QueueTransitionSchema,
   UnsignedUserEntrySchema,
 } from '../modules/queue/queue.entity.js';
+import { PopulationRunSchema } from '../modules/repopulation/population-run.entity.js';
 import { UserCallScoreSchema } from '../modules/score/score.entity.js';
 
-/** Every table of DESIGN section 3 that the ORM maps (the entity registry). */
+/** Every table of the data model (README) that the ORM maps (the entity registry). */
 export const entities = [
   AgentSchema, ApiKeySchema, CallRequestSchema, CallSessionSchema, CampaignSchema, CallbackSchema,
   ClaimantSchema, ClaimRequirementSchema, ConversionSchema, MigrationRunSchema, MigrationStateSchema,

@@ -6,6 +6,9 @@ import { toDate } from './sql.js';
  * the SQL itself (measured: ~10 ms per 200 rows). Column names map snake_case → camelCase;
  * the named timestamp columns become Dates (Postgres sends them as text through MikroORM).
  */
+/** The row stamps most tables carry. */
+export const STAMPS = ['created_at', 'updated_at'];
+
 const camelCache = new Map<string, string>();
 
 function camel(column: string): string {

@@ -1,16 +1,28 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
+import type { Orm } from '../db/orm.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Caller } from '../modules/auth/api-keys.js';
 import type { EventPublisher } from '../modules/events/events.js';
+import type { EventHub } from '../modules/events/hub.js';
 import type { QueueSettings } from '../modules/operation.js';
-import type { QueueRepository } from '../modules/queue/queue.repository.js';
+import type { QueueStore } from '../modules/queue-type.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { QueueMigration } from '../modules/migration/migration.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
-import type { Metrics } from '../metrics.js';
-import type { LiveConnection } from './live.js';
-import type { Loaders } from './loaders.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+/** What a WebSocket connection adds to the context: the instance's events and a way out. */
+export interface LiveConnection {
+  hub: EventHub;
+  /** Events one subscription may hold for a client that is not reading. */
+  bufferLimit: number;
+  /** queueStats snapshots are sent no more often than this. */
+  statsIntervalMs: number;
+  /** Closes the client's connection with a WebSocket close code and reason. */
+  drop(code: number, reason: string): void;
+}
 
 /** Everything one request (or one subscription event) works with; built fresh each time. */
 export interface GraphQLContext {
@@ -30,8 +42,8 @@ export interface GraphQLContext {
   events: EventPublisher;
   config: Config;
   settings: QueueSettings;
-  /** Queue reads and writes of the current migration phase. */
-  queues: QueueRepository;
+  /** The queue store of the phase this instance last saw (writes lock their own: phaseTransaction). */
+  store: QueueStore;
   metrics: Metrics;
   logger: Logger;
   /** The repopulation job, for `repopulateQueues`. */
@@ -40,4 +52,51 @@ export interface GraphQLContext {
   migration: QueueMigration;
   /** This instance's view of the migration phase (reads outside write transactions). */
   phases: MigrationPhaseWatcher;
+}
+
+/** What every context of this instance shares. */
+export interface ContextServices {
+  orm: Orm;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  events: EventPublisher;
+  settings: QueueSettings;
+  repopulation: Repopulation;
+  migration: QueueMigration;
+  phases: MigrationPhaseWatcher;
+}
+
+export type BuildContext = (caller: Caller, requestId: string, live?: LiveConnection | null) => GraphQLContext;
+
+/** Returns the function that builds the context of each request and each subscription. */
+export function contextBuilder(services: ContextServices): BuildContext {
+  const { orm, phases } = services;
+  const newScope = () => {
+    const em = orm.em.fork();
+    return { em, loaders: createLoaders(em, phases) };
+  };
+  /** One read scope per received event, shared by its subscribers; gone with the event. */
+  const eventScopes = new WeakMap<object, ReturnType<typeof newScope>>();
+  const eventScope = (event: object) => {
+    let scope = eventScopes.get(event);
+    if (!scope) eventScopes.set(event, (scope = newScope()));
+    return scope;
+  };
+
+  return (caller, requestId, live = null) => {
+    const { em, loaders } = newScope();
+    const ctx: GraphQLContext = {
+      requestId, caller, em, loaders, live,
+      events: services.events, config: services.config, settings: services.settings, metrics: services.metrics,
+      store: phases.store(), repopulation: services.repopulation, migration: services.migration, phases,
+      logger: services.logger.child({ requestId }),
+      renew(event) {
+        const scope = event ? eventScope(event) : newScope();
+        ctx.em = scope.em;
+        ctx.loaders = scope.loaders;
+      },
+    };
+    return ctx;
+  };
 }

@@ -1,18 +1,7 @@
 import { Mailbox } from '../modules/events/mailbox.js';
-import type { EventHub, HubSignal } from '../modules/events/hub.js';
+import type { HubSignal } from '../modules/events/hub.js';
 import { badInput } from '../modules/errors.js';
 import type { GraphQLContext } from './context.js';
-
-/** What a WebSocket connection adds to the context: the instance's events and a way out. */
-export interface LiveConnection {
-  hub: EventHub;
-  /** Events one subscription may hold for a client that is not reading. */
-  bufferLimit: number;
-  /** queueStats snapshots are sent no more often than this. */
-  statsIntervalMs: number;
-  /** Closes the client's connection with a WebSocket close code and reason. */
-  drop(code: number, reason: string): void;
-}
 
 /** Policy violation: the client does not read its events fast enough. */
 export const SLOW_CLIENT_CLOSE_CODE = 1008;

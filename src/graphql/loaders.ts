@@ -8,13 +8,14 @@ import type { Conversion } from '../modules/conversion/conversion.entity.js';
 import type { Campaign, CallSession } from '../modules/call/call.entity.js';
 import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, type LineFigures, type PlacedRequest } from '../modules/call/lines.sql.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
-import { loadEntryPages, loadQueueStats, type QueueStats } from '../modules/queue/queue.service.js';
+import { loadEntryPages, loadQueueStats, type QueueReads, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
-import type { QueueType } from '../modules/queue/queue-type.js';
-import type { QueueReads } from '../modules/migration/phase-watcher.js';
-import {
-  agentsByIds, callbacksByIds, claimantsByIds, conversionsByIds, requirementsByUserIds, scoresByUserIds,
-} from '../modules/read-models.js';
+import type { QueueType } from '../modules/queue-type.js';
+import { agentsByIds } from '../modules/agent/agent.sql.js';
+import { callbacksByIds } from '../modules/callback/callback.sql.js';
+import { claimantsByIds, requirementsByUserIds } from '../modules/claimant/claimant.sql.js';
+import { conversionsByIds } from '../modules/conversion/conversion.sql.js';
+import { scoresByUserIds } from '../modules/score/score.sql.js';
 import type { UserCallScore } from '../modules/score/score.entity.js';
 
 /**

@@ -6,7 +6,7 @@ export function operationFor(ctx: GraphQLContext): Operation {
   const caller = ctx.caller!;
   const who = caller.keyId === 'env' ? 'env' : `key ${caller.keyId}`;
   const actor = caller.agentId !== null ? `agent ${caller.agentId} (${who})` : `${caller.role.toLowerCase()} (${who})`;
-  return { em: ctx.em, events: ctx.events, queues: ctx.queues, settings: ctx.settings, actor };
+  return { em: ctx.em, events: ctx.events, store: ctx.store, settings: ctx.settings, actor };
 }
 
 /** AGENT keys act only for their own agent; ADMIN keys act for any (null = no restriction). */

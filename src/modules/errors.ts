@@ -1,5 +1,5 @@
 /**
- * Expected failures of the domain, each with a code from the closed list of DESIGN section 5.
+ * Expected failures of the domain, each with a code from the closed list in the README ("Errors").
  * Services throw these; the GraphQL layer turns them into errors with `extensions.code`.
  * Anything else that escapes is unexpected and reaches clients as INTERNAL_SERVER_ERROR.
  */
@@ -17,3 +17,10 @@ export const notFound = (message: string, details?: Record<string, unknown>) => 
 export const conflict = (message: string, details?: Record<string, unknown>) => new DomainError('CONFLICT', message, details);
 export const forbidden = (message: string, details?: Record<string, unknown>) => new DomainError('FORBIDDEN', message, details);
 export const unauthenticated = (message: string) => new DomainError('UNAUTHENTICATED', message);
+
+/** A free-text reason (removals, transitions, callbacks): 1–500 characters once trimmed. */
+export function requireReason(reason: string | null | undefined, what = 'reason'): string {
+  const text = (reason ?? '').trim();
+  if (text.length === 0 || text.length > 500) throw badInput(`${what} must be 1–500 characters`);
+  return text;
+}

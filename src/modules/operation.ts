@@ -1,12 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
-import { queryRows, sql } from '../db/sql.js';
 import type { EventPublisher, QueueEventKind } from './events/events.js';
+import { lockPhase, storeOf, type MigrationPhase } from './migration/phases.js';
 import { parseWindow, type CallingWindow } from './queue/calling-window.js';
 import type { QueueEntryRecord } from './queue/queue-entry.js';
-import { queueRepositories, type QueueRepository } from './queue/queue.repository.js';
-import { flagsOf, lockPhase } from './migration/phases.js';
-import type { QueueType } from './queue/queue-type.js';
+import type { QueueStore } from './queue-type.js';
 
 /** Rules of the queues that operators tune (from Config). */
 export interface QueueSettings {
@@ -43,38 +41,41 @@ export function queueSettings(config: Config): QueueSettings {
 }
 
 /**
- * What a write service works with: the EntityManager (inside the transaction once one is
- * open), where to publish, the queue repository of the current phase, the settings, and who
- * acts (written to queue_transitions).
+ * An operation: what a write service works with — the EntityManager (inside the transaction
+ * once one is open), where to publish, the queue store (separated tables or legacy
+ * `call_queue`, as data: every queue statement takes it), the settings, and who acts (written
+ * to queue_transitions).
  */
 export interface Operation {
   em: EntityManager;
   events: EventPublisher;
-  queues: QueueRepository;
+  store: QueueStore;
   settings: QueueSettings;
   actor: string;
 }
 
+/** What a phase transaction hands its body: the transaction's EntityManager, the phase it locked, and that phase's store. */
+export interface PhaseScope {
+  em: EntityManager;
+  phase: MigrationPhase;
+  store: QueueStore;
+}
+
 /**
- * Runs `fn` in one transaction; nested calls join the outer one. The transaction first locks
- * the migration phase (shared) and works on the queue store that phase writes.
+ * Runs `fn` in one transaction that first share-locks the migration phase (`lockPhase`) and
+ * works on the store that phase writes: a phase change waits for the writes in flight, and no
+ * write runs under a phase that has ended. Every write path opens its transactions here — the
+ * services (with an Operation), the repopulation and the migration's batches (with an
+ * EntityManager alone); a call inside an open transaction joins it (its phase is locked).
  */
-export async function inTransaction<T>(op: Operation, fn: (tx: Operation) => Promise<T>): Promise<T> {
-  if (op.em.isInTransaction()) return fn(op);
-  return op.em.transactional(async (em) => {
+export async function phaseTransaction<S extends { em: EntityManager }, T>(scope: S, fn: (tx: S & PhaseScope) => Promise<T>): Promise<T> {
+  if (scope.em.isInTransaction()) return fn(scope as S & PhaseScope);
+  return scope.em.transactional(async (em) => {
     const phase = await lockPhase(em);
-    return fn({ ...op, em, queues: queueRepositories[flagsOf(phase).readsFrom] });
+    return fn({ ...scope, em, phase, store: storeOf(phase) });
   });
 }
 
 export async function publishEntry(op: Operation, kind: QueueEventKind, entry: QueueEntryRecord): Promise<void> {
   await op.events.publish(op.em, { topic: 'queueChanged', kind, queueType: entry.queueType, userId: entry.userId, entryId: entry.id });
-}
-
-/* recordTransition: every move into, between and out of the queues leaves a row. */
-export async function recordTransition(
-  op: Operation, userId: number, from: QueueType | null, to: QueueType | null, reason: string,
-): Promise<void> {
-  await queryRows(op.em, sql`INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
-    VALUES (${userId}, ${from}, ${to}, ${reason.slice(0, 500)}, ${op.actor})`);
 }

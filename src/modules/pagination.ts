@@ -50,3 +50,28 @@ export function toPage<T>(rows: T[], size: number, keyOf: (row: T) => readonly u
     pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }
+
+/** Where a keyset page starts: after the row with this sort time (as Postgres wrote it) and id; nulls for the first page. */
+export interface KeysetCursor {
+  at: string | null;
+  id: number | null;
+}
+
+/**
+ * A page of a list ordered by (a timestamp column, id): validates `first` and `after`, fetches
+ * one row more than the page, maps the rows and makes the cursors from the timestamp exactly
+ * as Postgres wrote it (microseconds), so the next page starts where this one ended.
+ */
+export async function keysetPage<R extends { id: number }, T>(
+  request: { first: number | null | undefined; after: string | null | undefined; maxPageSize: number },
+  keyColumn: keyof R & string,
+  fetch: (cursor: KeysetCursor, limit: number) => Promise<R[]>,
+  map: (row: R) => T,
+): Promise<Page<T>> {
+  const size = checkPageSize(request.first, 50, request.maxPageSize);
+  const decoded = request.after ? decodeCursor(request.after, ['string', 'number']) : null;
+  const rows = await fetch({ at: (decoded?.[0] as string) ?? null, id: (decoded?.[1] as number) ?? null }, size + 1);
+  const keyed = rows.map((row) => ({ key: [row[keyColumn], row.id] as const, node: map(row) }));
+  const page = toPage(keyed, size, (k) => k.key);
+  return { ...page, nodes: page.nodes.map((k) => k.node), edges: page.edges.map((e) => ({ cursor: e.cursor, node: e.node.node })) };
+}

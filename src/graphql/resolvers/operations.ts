@@ -3,9 +3,9 @@ import { convertClaimant } from '../../modules/conversion/convert.service.js';
 import { conversionStats } from '../../modules/conversion/conversion.service.js';
 import { parseId, parseUserId } from '../../modules/ids.js';
 import { assignNextUser, releaseEntry } from '../../modules/queue/claim.service.js';
-import { recordCallOutcome } from '../../modules/queue/outcome.service.js';
+import { recordCallOutcome } from '../../modules/call/outcome.service.js';
 import { enqueueUser, removeFromQueue, transitionUser } from '../../modules/queue/queue-writes.service.js';
-import { scoreBreakdown } from '../../modules/score/score.service.js';
+import { scoreBreakdown } from '../../modules/queue/score-breakdown.js';
 import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { agentRestriction, operationFor } from '../operation.js';
@@ -14,7 +14,7 @@ export const operationResolvers: Resolvers = {
   Query: {
     scoreBreakdown: (_, { userId }, ctx) => {
       requireRole(ctx, 'VIEWER');
-      return scoreBreakdown(ctx.em, ctx.queues, parseUserId(userId));
+      return scoreBreakdown(ctx.em, ctx.store, parseUserId(userId));
     },
     conversionStats: async (_, { from, to }, ctx) => {
       requireRole(ctx, 'VIEWER');

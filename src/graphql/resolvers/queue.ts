@@ -1,6 +1,6 @@
 import { parseId, parseUserId } from '../../modules/ids.js';
 import { entryPageRequest } from '../../modules/queue/queue.service.js';
-import { QUEUE_TYPES } from '../../modules/queue/queue-type.js';
+import { QUEUE_TYPES } from '../../modules/queue-type.js';
 import type { QueueEntryRecord } from '../../modules/queue/queue-entry.js';
 import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';

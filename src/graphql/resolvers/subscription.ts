@@ -1,7 +1,7 @@
 import { parseId } from '../../modules/ids.js';
 import { forbidden } from '../../modules/errors.js';
 import type { QueueChangedEvent } from '../../modules/events/events.js';
-import type { QueueType } from '../../modules/queue/queue-type.js';
+import type { QueueType } from '../../modules/queue-type.js';
 import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';

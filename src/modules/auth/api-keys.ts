@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, sql } from '../../db/sql.js';
 import { AgentSchema } from '../agent/agent.entity.js';
 import { badInput, notFound } from '../errors.js';
 import { ApiKeySchema } from './api-key.entity.js';
+import { apiKeyByHash, lockFirstAdminKey } from './api-keys.sql.js';
 import type { Role } from './roles.js';
 
 /** Who is calling, as the presented key says. */
@@ -54,6 +54,16 @@ export async function countApiKeys(em: EntityManager): Promise<number> {
   return em.count(ApiKeySchema, {});
 }
 
+/** First start: with no key at all, create one ADMIN key and hand it to `announce` (shown once). */
+export async function ensureFirstAdminKey(em: EntityManager, announce?: (key: string) => void): Promise<void> {
+  await em.transactional(async (tx) => {
+    await lockFirstAdminKey(tx);
+    if ((await countApiKeys(tx)) > 0) return;
+    const created = await createApiKey(tx, { role: 'ADMIN', label: 'created at first start' });
+    announce?.(created.key);
+  });
+}
+
 /**
  * Resolves a presented key to its caller, or null when it is unknown or revoked. Remembers
  * successful look-ups for `cacheMs` so hot paths (claims) do not read api_keys every time; a
@@ -74,8 +84,7 @@ export class ApiKeyResolver {
     }
     const cached = this.cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.caller;
-    const row = await queryOne<{ id: number; role: Role; agent_id: number | null }>(em, sql`
-      /* apiKeyByHash */ SELECT id, role, agent_id FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`);
+    const row = await apiKeyByHash(em, hash);
     if (!row) return null;
     const caller: Caller = { role: row.role, agentId: row.agent_id, keyId: row.id };
     if (this.cacheMs > 0) {

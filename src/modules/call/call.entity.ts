@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bigintId, int, text, time, timestamps } from '../../db/columns.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 export type CallType = 'direct' | 'campaign';
 

@@ -1,8 +1,9 @@
-import { queryOne, queryRows, sql } from '../../db/sql.js';
-import { inTransaction, type Operation } from '../operation.js';
-import { lockedFacts } from '../queue/queue-writes.service.js';
-import { clearEntryCallback } from './callback-writes.service.js';
-import { closeCallback } from './callback.sql.js';
+import { lockedFacts } from '../facts.js';
+import { phaseTransaction, type Operation } from '../operation.js';
+import { closeCallback } from '../queue/entry-writes.sql.js';
+import { liveEntry } from '../queue/queue.sql.js';
+import { endEntryCallback } from './callback-writes.service.js';
+import { claimDueCallbacks, lockOverdueCallback, overdueCallbacks } from './callback.sql.js';
 
 /** Callbacks handled per statement or per job run, so one run stays short. */
 const BATCH = 500;
@@ -13,12 +14,8 @@ const BATCH = 500;
  * two instances running the job at the same minute split the rows between them.
  */
 export async function notifyDueCallbacks(op: Operation): Promise<number> {
-  return inTransaction(op, async (tx) => {
-    const due = await queryRows<{ id: number; agent_id: number | null }>(tx.em, sql`/* dueCallbacks */
-      UPDATE callbacks c SET due_notified_at = now(), updated_at = now()
-       WHERE c.id IN (SELECT id FROM callbacks WHERE status = 'pending' AND due_notified_at IS NULL AND scheduled_for <= now()
-                       ORDER BY scheduled_for LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-      RETURNING c.id, c.agent_id`);
+  return phaseTransaction(op, async (tx) => {
+    const due = await claimDueCallbacks(tx.em, BATCH);
     for (const callback of due) {
       await tx.events.publish(tx.em, { topic: 'callbackDue', callbackId: callback.id, agentId: callback.agent_id });
     }
@@ -32,21 +29,16 @@ export async function notifyDueCallbacks(op: Operation): Promise<number> {
  * One transaction per callback, locking the claimant first as every callback write does.
  */
 export async function markMissedCallbacks(op: Operation, graceMinutes: number): Promise<number> {
-  const overdue = await queryRows<{ id: number; user_id: number }>(op.em, sql`/* overdueCallbacks */
-    SELECT id, user_id FROM callbacks
-     WHERE status = 'pending' AND scheduled_for + make_interval(mins => ${graceMinutes}) < now()
-     ORDER BY scheduled_for LIMIT ${BATCH}`);
+  const overdue = await overdueCallbacks(op.em, graceMinutes, BATCH);
   let missed = 0;
   for (const { id, user_id: userId } of overdue) {
-    await inTransaction(op, async (tx) => {
+    await phaseTransaction(op, async (tx) => {
       const facts = await lockedFacts(tx, userId);
-      const still = await queryOne(tx.em, sql`SELECT id FROM callbacks WHERE id = ${id} AND status = 'pending'
-        AND scheduled_for + make_interval(mins => ${graceMinutes}) < now() FOR UPDATE`);
-      if (!still) return; // another instance got there first, or the call was made
+      if (!(await lockOverdueCallback(tx.em, id, graceMinutes))) return; // another instance got there first, or the call was made
       await closeCallback(tx.em, id, 'missed');
       missed += 1;
-      const entry = await tx.queues.liveEntry(tx.em, userId, true);
-      if (entry?.callbackId === id) await clearEntryCallback(tx, facts, entry);
+      const entry = await liveEntry(tx.em, tx.store, userId, true);
+      if (entry?.callbackId === id) await endEntryCallback(tx, facts, entry);
     });
   }
   return missed;

@@ -1,15 +1,16 @@
-import { queryOne, queryRows, sql } from '../../db/sql.js';
 import { requireActiveAgent } from '../agent/agent.service.js';
-import { entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
-import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import { inTransaction, publishEntry, recordTransition, type Operation } from '../operation.js';
+import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
+import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
+import { phaseTransaction, publishEntry, type Operation } from '../operation.js';
+import { entryDetailsFor } from '../queue/entry-details.js';
+import { clearEntryCallback, closeCallback, insertEntry, recordTransition, setEntryCallback } from '../queue/entry-writes.sql.js';
 import type { QueueEntryRecord } from '../queue/queue-entry.js';
-import type { QueueType } from '../queue/queue-type.js';
-import { lockedFacts, refuseConverted, requireReason, takeOutOfQueue } from '../queue/queue-writes.service.js';
-import { toCallback } from '../read-models.js';
+import { liveEntry } from '../queue/queue.sql.js';
+import { takeOutOfQueue } from '../queue/queue-writes.service.js';
+import type { QueueType } from '../queue-type.js';
 import { SCORE_MAX } from '../score/score-policy.js';
 import type { Callback } from './callback.entity.js';
-import { closeCallback } from './callback.sql.js';
+import { callbackById, insertCallback, supersedeCallbacks, toCallback } from './callback.sql.js';
 
 /** How far ahead a callback may be scheduled. */
 export const CALLBACK_MAX_DAYS_AHEAD = 30;
@@ -30,15 +31,10 @@ function queueFor(facts: ClaimantFacts): QueueType | null {
   return facts.requirements.pending > 0 ? 'outstanding_requests' : null;
 }
 
-async function lockCallback(op: Operation, id: number): Promise<Callback | null> {
-  const row = await queryOne<Record<string, unknown>>(op.em, sql`SELECT * FROM callbacks WHERE id = ${id} FOR UPDATE`);
-  return row ? toCallback(row) : null;
-}
-
 /** The entry carries the callback no more: back to the priority its facts give it. */
-export async function clearEntryCallback(op: Operation, facts: ClaimantFacts, entry: QueueEntryRecord): Promise<QueueEntryRecord> {
+export async function endEntryCallback(op: Operation, facts: ClaimantFacts, entry: QueueEntryRecord): Promise<QueueEntryRecord> {
   const details = entryDetailsFor(entry.queueType, facts, entry.enqueuedAt, new Date());
-  const cleared = await op.queues.setCallback(op.em, entry, null, details.priorityScore);
+  const cleared = await clearEntryCallback(op.em, op.store, entry, details.priorityScore);
   await publishEntry(op, 'ENTRY_UPDATED', cleared);
   return cleared;
 }
@@ -59,31 +55,27 @@ export async function scheduleCallback(op: Operation, input: CallbackInput): Pro
   if (input.scheduledFor.getTime() > now + CALLBACK_MAX_DAYS_AHEAD * 86_400_000) {
     throw badInput(`scheduledFor must be within ${CALLBACK_MAX_DAYS_AHEAD} days; ${input.scheduledFor.toISOString()} is further`);
   }
-  return inTransaction(op, async (tx) => {
+  return phaseTransaction(op, async (tx) => {
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call; no callback can be scheduled`);
     if (input.agentId !== null) await requireActiveAgent(tx.em, input.agentId, '; schedule the callback for another agent or for anyone');
-    const live = await tx.queues.liveEntry(tx.em, input.userId, true);
+    const live = await liveEntry(tx.em, tx.store, input.userId, true);
     const queueType = live?.queueType ?? queueFor(facts);
     if (!queueType) throw conflict(`claimant ${input.userId} has signed and owes no document: there is nothing to call back about`);
 
-    await queryRows(tx.em, sql`/* supersedeCallback */
-      UPDATE callbacks SET status = 'cancelled', closed_at = now(), updated_at = now()
-       WHERE user_id = ${input.userId} AND status = 'pending'`);
-    const row = await queryOne<Record<string, unknown>>(tx.em, sql`/* insertCallback */
-      INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type, created_entry)
-      VALUES (${input.userId}, ${input.agentId}, ${input.scheduledFor}, ${reason}, ${queueType}, ${live === null})
-      RETURNING *`);
-    const callback = toCallback(row!);
+    await supersedeCallbacks(tx.em, input.userId);
+    const callback = await insertCallback(tx.em, {
+      userId: input.userId, agentId: input.agentId, scheduledFor: input.scheduledFor, reason, queueType, createdEntry: live === null,
+    });
     const onEntry = { id: callback.id, scheduledFor: callback.scheduledFor, reason };
     if (live) {
-      const entry = await tx.queues.setCallback(tx.em, live, onEntry, CALLBACK_PRIORITY);
+      const entry = await setEntryCallback(tx.em, tx.store, live, onEntry, CALLBACK_PRIORITY);
       await publishEntry(tx, 'ENTRY_UPDATED', entry);
       return { callback, entry };
     }
     const details = entryDetailsFor(queueType, facts, null, new Date());
-    const entry = await tx.queues.insert(tx.em, {
+    const entry = await insertEntry(tx.em, tx.store, {
       queueType, userId: input.userId, claimId: facts.claimant.claimId, ...details, priorityScore: CALLBACK_PRIORITY,
       availableFrom: callback.scheduledFor, callbackId: callback.id, callbackScheduledFor: callback.scheduledFor, callbackReason: reason,
     });
@@ -98,23 +90,23 @@ export async function scheduleCallback(op: Operation, input: CallbackInput): Pro
  * the queue when the callback is what put it there. An AGENT cancels its own callbacks only.
  */
 export async function cancelCallback(op: Operation, id: number, agentId: number | null): Promise<Callback> {
-  return inTransaction(op, async (tx) => {
-    const peek = await queryOne<{ user_id: number }>(tx.em, sql`SELECT user_id FROM callbacks WHERE id = ${id}`);
+  return phaseTransaction(op, async (tx) => {
+    const peek = await callbackById(tx.em, id);
     if (!peek) throw notFound(`callback ${id} does not exist`);
     // Claimant first, then the callback: the lock order every callback write follows.
-    const facts = await lockedFacts(tx, peek.user_id);
-    const callback = (await lockCallback(tx, id))!;
+    const facts = await lockedFacts(tx, peek.userId);
+    const callback = (await callbackById(tx.em, id, true))!;
     if (agentId !== null && callback.agentId !== agentId) {
       throw forbidden(`an AGENT key cancels the callbacks of agent ${agentId} only; callback ${id} is ${callback.agentId === null ? 'for anyone' : `agent ${callback.agentId}'s`}`);
     }
     if (callback.status !== 'pending') throw conflict(`callback ${id} is ${callback.status}; only a pending callback can be cancelled`);
-    const cancelled = (await closeCallback(tx.em, id, 'cancelled'))!;
-    const entry = await tx.queues.liveEntry(tx.em, callback.userId, true);
+    const cancelled = toCallback((await closeCallback(tx.em, id, 'cancelled'))!);
+    const entry = await liveEntry(tx.em, tx.store, callback.userId, true);
     if (entry?.callbackId === id) {
       if (callback.createdEntry && entry.status === 'pending') {
         await takeOutOfQueue(tx, entry, 'removed', 'callback cancelled', `callback ${id} cancelled`);
       } else {
-        await clearEntryCallback(tx, facts, entry);
+        await endEntryCallback(tx, facts, entry);
       }
     }
     return cancelled;

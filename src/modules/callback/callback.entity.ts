@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bigintId, bool, int, text, time, timestamps } from '../../db/columns.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 export type CallbackStatus = 'pending' | 'completed' | 'cancelled' | 'missed';
 

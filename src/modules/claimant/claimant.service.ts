@@ -1,15 +1,19 @@
-import { queryOne, sql } from '../../db/sql.js';
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import { inTransaction, type Operation } from '../operation.js';
+import { lockedFacts, refuseConverted } from '../facts.js';
+import { loadFacts } from '../facts.sql.js';
+import { phaseTransaction, type Operation } from '../operation.js';
 import { isValidTimeZone } from '../queue/calling-window.js';
+import { entryDetailsFor } from '../queue/entry-details.js';
 import type { QueueEntryRecord } from '../queue/queue-entry.js';
-import { lockedFacts, moveEntry, refreshLiveEntry, refuseConverted, takeOutOfQueue } from '../queue/queue-writes.service.js';
-import { deactivateScore, syncScore } from '../score/score.sql.js';
+import { liveEntry } from '../queue/queue.sql.js';
+import { moveEntry, refreshLiveEntry, takeOutOfQueue } from '../queue/queue-writes.service.js';
+import { deactivateScore, ensureScore, syncScore } from '../score/score.sql.js';
 import type { Claimant, ClaimRequirement, SignatureType } from './claimant.entity.js';
-import { toClaimant, toRequirement } from '../read-models.js';
-import { entryDetailsFor, loadFacts } from './facts.js';
+import {
+  insertRequirement, lockRequirementStatus, markReceived, markSigned, requirementOwner, upsertClaimantRow,
+} from './claimant.sql.js';
 
 /** Claimant facts pushed by integrators, and the transitions and conversions they cause. */
 
@@ -44,23 +48,13 @@ export async function upsertClaimant(op: Operation, input: ClaimantInput): Promi
   if (phone && !/^\+?[0-9][0-9 ()-]{4,28}$/.test(phone)) throw badInput('phone must be digits, with an optional leading + and spaces, dashes or parentheses');
   const timezone = input.timezone ?? null;
   if (timezone !== null && !isValidTimeZone(timezone)) throw badInput(`timezone must be an IANA time zone such as America/Chicago, got "${timezone.slice(0, 60)}"`);
-  return inTransaction(op, async (tx) => {
-    // Fields left out keep their value; a new claimant starts with its signature missing.
-    const row = await queryOne<Record<string, unknown>>(tx.em, sql`/* upsertClaimant */
-      INSERT INTO claimants AS c (user_id, claim_id, first_name, last_name, phone, timezone, do_not_call, signature_missing_since)
-      VALUES (${input.userId}, ${claimId}, ${firstName}, ${lastName}, ${phone}, coalesce(${timezone}::text, 'UTC'),
-              coalesce(${input.doNotCall ?? null}::boolean, false), now())
-      ON CONFLICT (user_id) DO UPDATE SET
-        claim_id = EXCLUDED.claim_id,
-        first_name = coalesce(${firstName}::text, c.first_name), last_name = coalesce(${lastName}::text, c.last_name),
-        phone = coalesce(${phone}::text, c.phone), timezone = coalesce(${timezone}::text, c.timezone),
-        do_not_call = coalesce(${input.doNotCall ?? null}::boolean, c.do_not_call), updated_at = now()
-      RETURNING *`);
-    const claimant = toClaimant(row!);
-    await queryOne(tx.em, sql`INSERT INTO user_call_scores (user_id, current_queue_type)
-      VALUES (${claimant.userId}, ${claimant.signatureStatus === 'missing' ? 'unsigned_users' : null}) ON CONFLICT (user_id) DO NOTHING`);
+  return phaseTransaction(op, async (tx) => {
+    const claimant = await upsertClaimantRow(tx.em, {
+      userId: input.userId, claimId, firstName, lastName, phone, timezone, doNotCall: input.doNotCall ?? null,
+    });
+    await ensureScore(tx.em, claimant.userId, claimant.signatureStatus === 'missing' ? 'unsigned_users' : null);
     if (claimant.doNotCall) {
-      const live = await tx.queues.liveEntry(tx.em, claimant.userId, true);
+      const live = await liveEntry(tx.em, tx.store, claimant.userId, true);
       if (live) await takeOutOfQueue(tx, live, 'removed', 'do not call', 'do not call');
       await deactivateScore(tx, claimant.userId);
     }
@@ -77,38 +71,38 @@ export async function addRequirement(
     throw badInput('requirementType must be 2–50 lower-case letters, digits or underscores, starting with a letter (e.g. medical_records)');
   }
   if (input.deadline && input.deadline.getTime() < Date.now()) throw badInput('deadline must not be in the past');
-  return inTransaction(op, async (tx) => {
+  return phaseTransaction(op, async (tx) => {
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
-    const row = await queryOne<Record<string, unknown>>(tx.em, sql`/* addRequirement */
-      INSERT INTO claim_requirements (user_id, claim_id, requirement_type, deadline)
-      VALUES (${input.userId}, ${facts.claimant.claimId}, ${input.requirementType}, ${input.deadline ?? null}) RETURNING *`);
+    const requirement = await insertRequirement(tx.em, {
+      userId: input.userId, claimId: facts.claimant.claimId, requirementType: input.requirementType, deadline: input.deadline ?? null,
+    });
     await refreshLiveEntry(tx, (await loadFacts(tx.em, input.userId, false))!);
-    return toRequirement(row!);
+    return requirement;
   });
 }
 
 async function result(tx: Operation, userId: number, conversion: Conversion | null): Promise<FactResult> {
   const facts = (await loadFacts(tx.em, userId, false))!;
-  return { claimant: facts.claimant, entry: await tx.queues.liveEntry(tx.em, userId, false), conversion };
+  return { claimant: facts.claimant, entry: await liveEntry(tx.em, tx.store, userId, false), conversion };
 }
 
 export async function markRequirementReceived(op: Operation, requirementId: number): Promise<FactResult> {
-  return inTransaction(op, async (tx) => {
-    const owner = await queryOne<{ user_id: number }>(tx.em, sql`SELECT user_id FROM claim_requirements WHERE id = ${requirementId}`);
-    if (!owner) throw notFound(`requirement ${requirementId} does not exist`);
-    const facts = await lockedFacts(tx, owner.user_id);
+  return phaseTransaction(op, async (tx) => {
+    const owner = await requirementOwner(tx.em, requirementId);
+    if (owner === null) throw notFound(`requirement ${requirementId} does not exist`);
+    const facts = await lockedFacts(tx, owner);
     refuseConverted(facts);
-    const requirement = await queryOne<{ status: string }>(tx.em, sql`SELECT status FROM claim_requirements WHERE id = ${requirementId} FOR UPDATE`);
-    if (requirement!.status !== 'pending') throw conflict(`requirement ${requirementId} is already ${requirement!.status}`);
-    await queryOne(tx.em, sql`UPDATE claim_requirements SET status = 'received', received_at = now(), updated_at = now() WHERE id = ${requirementId}`);
-    const after = (await loadFacts(tx.em, owner.user_id, false))!;
+    const status = await lockRequirementStatus(tx.em, requirementId);
+    if (status !== 'pending') throw conflict(`requirement ${requirementId} is already ${status}`);
+    await markReceived(tx.em, requirementId);
+    const after = (await loadFacts(tx.em, owner, false))!;
     if (after.requirements.pending === 0 && after.claimant.signatureStatus === 'obtained') {
-      const conversion = await convertClaimant(tx, owner.user_id, { conversionType: 'signature_and_documents', reason: 'last requirement received' }, after);
-      return result(tx, owner.user_id, conversion);
+      const conversion = await convertClaimant(tx, owner, { conversionType: 'signature_and_documents', reason: 'last requirement received' }, after);
+      return result(tx, owner, conversion);
     }
     await refreshLiveEntry(tx, after);
-    return result(tx, owner.user_id, null);
+    return result(tx, owner, null);
   });
 }
 
@@ -118,18 +112,17 @@ export async function recordSignature(op: Operation, userId: number, signatureTy
   if (signatureType && !(SIGNATURE_TYPES as readonly string[]).includes(signatureType)) {
     throw badInput(`signatureType must be one of ${SIGNATURE_TYPES.join(', ')}`);
   }
-  return inTransaction(op, async (tx) => {
+  return phaseTransaction(op, async (tx) => {
     const facts = await lockedFacts(tx, userId);
     refuseConverted(facts);
     if (facts.claimant.signatureStatus === 'obtained') throw conflict(`the signature of claimant ${userId} is already recorded`);
-    await queryOne(tx.em, sql`UPDATE claimants SET signature_status = 'obtained', signature_missing_since = NULL,
-      signature_type = coalesce(${signatureType ?? null}::text, signature_type), updated_at = now() WHERE user_id = ${userId}`);
+    await markSigned(tx.em, userId, signatureType ?? null);
     const after = (await loadFacts(tx.em, userId, false))!;
     if (after.requirements.pending === 0) {
       const conversion = await convertClaimant(tx, userId, { conversionType: 'signature_and_documents', reason: 'signature obtained, nothing pending' }, after);
       return result(tx, userId, conversion);
     }
-    const live = await tx.queues.liveEntry(tx.em, userId, true);
+    const live = await liveEntry(tx.em, tx.store, userId, true);
     if (live?.queueType === 'unsigned_users') {
       await moveEntry(tx, after, live, 'outstanding_requests', 'signature obtained');
     } else if (live) {

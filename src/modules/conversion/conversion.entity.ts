@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bigintId, bool, int, json, text, time } from '../../db/columns.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 /** The record of a claimant who signed and delivered everything: it leaves every queue. */
 export interface Conversion {

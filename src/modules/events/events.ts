@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryRows, sql } from '../../db/sql.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 /**
  * The event seam. Services publish inside the transaction that made the change: the event is

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
 import type { EntryRow } from '../queue/queue-entry.js';
-import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from '../queue/queue-type.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type QueueType } from '../queue-type.js';
 
 /**
  * The statements of the legacy data migration. Both sides are compared through migration

@@ -2,14 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
-import { queueRepositories, type QueueRepository } from '../queue/queue.repository.js';
-import type { QueueStore } from '../queue/queue-type.js';
-import { flagsOf, PHASES, readPhase, type MigrationPhase } from './phases.js';
-
-/** Queue reads in the store of the current phase (with READ_NEW's fallback). */
-export interface QueueReads {
-  read<T>(em: EntityManager, fn: (store: QueueStore) => Promise<T>): Promise<T>;
-}
+import type { QueueReads } from '../queue/queue.service.js';
+import type { QueueStore } from '../queue-type.js';
+import { flagsOf, PHASES, readPhase, storeOf, type MigrationPhase } from './phases.js';
 
 /**
  * This instance's view of the migration phase, for reads outside a write transaction
@@ -39,9 +34,9 @@ export class MigrationPhaseWatcher implements QueueReads {
     return this.phase;
   }
 
-  /** The repository of the current phase, for work outside a transaction. */
-  queues(): QueueRepository {
-    return queueRepositories[flagsOf(this.phase).readsFrom];
+  /** The store of the current phase, for work outside a transaction (a write's phaseTransaction picks its own). */
+  store(): QueueStore {
+    return storeOf(this.phase);
   }
 
   /** Failed separated reads served from call_queue since this instance started. */
@@ -58,7 +53,7 @@ export class MigrationPhaseWatcher implements QueueReads {
 
   async read<T>(em: EntityManager, fn: (store: QueueStore) => Promise<T>): Promise<T> {
     const flags = flagsOf(this.phase);
-    if (!flags.fallbackToLegacy) return fn(flags.readsFrom);
+    if (!flags.fallbackToLegacy) return fn(storeOf(this.phase));
     try {
       return await fn('separated');
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, sql } from '../../db/sql.js';
-import type { QueueStore } from '../queue/queue-type.js';
+import type { QueueStore } from '../queue-type.js';
 
 /** The phases of the legacy migration, in the only order they may be taken. */
 export const PHASES = ['PRE_MIGRATION', 'DUAL_WRITE', 'BACKFILLED', 'READ_NEW', 'NEW_ONLY', 'LEGACY_DEPRECATED'] as const;
@@ -45,3 +45,6 @@ export async function readPhase(em: EntityManager): Promise<MigrationPhase> {
   const row = await queryOne<{ phase: MigrationPhase }>(em, sql`/* readPhase */ SELECT phase FROM migration_state`);
   return row!.phase;
 }
+
+/** The queue store a phase reads from and the service writes first: the one choice of store. */
+export const storeOf = (phase: MigrationPhase): QueueStore => FLAGS[phase].readsFrom;

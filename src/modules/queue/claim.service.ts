@@ -1,9 +1,12 @@
 import { conflict, notFound } from '../errors.js';
-import { inTransaction, publishEntry, type Operation } from '../operation.js';
+import { phaseTransaction, publishEntry, type Operation } from '../operation.js';
 import { checkEligibility } from './eligibility.js';
 import type { QueueEntryRecord } from './queue-entry.js';
 import { takeOutOfQueue } from './queue-writes.service.js';
-import type { QueueType } from './queue-type.js';
+import type { QueueType } from '../queue-type.js';
+import { claimCandidate, lockAgent } from './claim.sql.js';
+import { assignEntry, deferEntry, returnToPending } from './entry-writes.sql.js';
+import { entryById } from './queue.sql.js';
 
 /**
  * assignNextUser: one transaction. The agent row is locked first (so one agent's parallel
@@ -12,8 +15,8 @@ import type { QueueType } from './queue-type.js';
  * and the next one is tried, up to CLAIM_MAX_CHECKS. Parallel agents never see the same row.
  */
 export async function assignNextUser(op: Operation, agentId: number, queueType: QueueType): Promise<QueueEntryRecord | null> {
-  return inTransaction(op, async (tx) => {
-    const agent = await tx.queues.lockAgent(tx.em, agentId);
+  return phaseTransaction(op, async (tx) => {
+    const agent = await lockAgent(tx.em, agentId);
     if (!agent) throw notFound(`agent ${agentId} does not exist`);
     if (!agent.isActive) throw conflict(`agent ${agentId} is not active`);
     for (let checks = 0; checks < tx.settings.claimMaxChecks; checks += 1) {
@@ -29,14 +32,14 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
         window: tx.settings.window, dailyAttemptCap: tx.settings.dailyAttemptCap,
       });
       if (verdict.kind === 'assign') {
-        const assigned = await tx.queues.assign(tx.em, candidate.entry, agentId);
+        const assigned = await assignEntry(tx.em, tx.store, candidate.entry, agentId);
         await publishEntry(tx, 'ENTRY_ASSIGNED', assigned);
         return assigned;
       }
       if (verdict.kind === 'remove') {
         await takeOutOfQueue(tx, candidate.entry, 'removed', verdict.reason, `claim check: ${verdict.reason}`);
       } else {
-        const deferred = await tx.queues.defer(tx.em, candidate.entry, verdict.until);
+        const deferred = await deferEntry(tx.em, tx.store, candidate.entry, verdict.until);
         await publishEntry(tx, 'ENTRY_UPDATED', deferred);
       }
     }
@@ -52,16 +55,16 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
  */
 async function nextCandidate(tx: Operation, queueType: QueueType, agentId: number) {
   const grace = tx.settings.preferredAgentGraceMinutes;
-  const skipping = await tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'skip');
+  const skipping = await claimCandidate(tx.em, tx.store, queueType, agentId, grace, 'skip');
   if (skipping.candidate || skipping.held >= tx.settings.maxAssignedPerAgent) return skipping;
-  const waiting = await tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'wait');
+  const waiting = await claimCandidate(tx.em, tx.store, queueType, agentId, grace, 'wait');
   if (waiting.candidate) return waiting;
-  return tx.queues.claimCandidate(tx.em, queueType, agentId, grace, 'skip');
+  return claimCandidate(tx.em, tx.store, queueType, agentId, grace, 'skip');
 }
 
 /** The assigned entry `entryId`, locked; refused unless `agentId` (when given) holds it. */
 export async function lockAssignedEntry(op: Operation, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
-  const entry = await op.queues.entryById(op.em, entryId, true);
+  const entry = await entryById(op.em, op.store, entryId, true);
   if (!entry) throw notFound(`queue entry ${entryId} does not exist`);
   if (entry.status !== 'assigned') throw conflict(`queue entry ${entryId} is ${entry.status}, not assigned`);
   if (agentId !== null && entry.assignedToAgentId !== agentId) {
@@ -71,9 +74,9 @@ export async function lockAssignedEntry(op: Operation, entryId: number, agentId:
 }
 
 export async function releaseEntry(op: Operation, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
-  return inTransaction(op, async (tx) => {
+  return phaseTransaction(op, async (tx) => {
     const entry = await lockAssignedEntry(tx, entryId, agentId);
-    const released = await tx.queues.release(tx.em, entry, null);
+    const released = await returnToPending(tx.em, tx.store, entry, null);
     await publishEntry(tx, 'ENTRY_RELEASED', released);
     return released;
   });

@@ -1,5 +1,5 @@
 import { nextWindowOpening, tomorrowsOpening, type CallingWindow } from './calling-window.js';
-import type { QueueType } from './queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 /**
  * The live checks of a claim (DESIGN 6.1), as a pure decision on the facts loaded with the

@@ -1,6 +1,6 @@
 import { toDate } from '../../db/sql.js';
 import type { Edge, Page } from '../pagination.js';
-import type { EntryStatus, QueueType } from './queue-type.js';
+import type { EntryStatus, QueueType } from '../queue-type.js';
 
 /** A queue entry as services hand it to the API, whichever table it came from. */
 interface EntryBase {
@@ -109,3 +109,32 @@ export function toEntryRecord(row: EntryRow): QueueEntryRecord {
 
 /** Claim order key of an entry: priority DESC, available_from, id. */
 export const claimOrderKey = (e: QueueEntryRecord) => [e.priorityScore, e.availableFromKey, e.id] as const;
+
+/** The score-derived columns of an entry (entry-details.ts computes them from the facts). */
+export interface EntryDetails {
+  priorityScore: number;
+  signatureMissingSince?: Date | null;
+  signatureType?: string | null;
+  urgentSignature?: boolean;
+  requirementTypes?: string[];
+  totalRequirements?: number;
+  pendingRequirements?: number;
+  escalationLevel?: number;
+  documentDeadline?: Date | null;
+}
+
+/** An entry to insert; what a transition carries over is optional. */
+export interface NewEntry extends EntryDetails {
+  queueType: QueueType;
+  userId: number;
+  claimId: string;
+  enqueuedAt?: Date;
+  availableFrom?: Date;
+  /** Carried over by a transition: an assigned entry stays with its agent. */
+  assignedToAgentId?: number | null;
+  assignedAt?: Date | null;
+  callbackId?: number | null;
+  callbackScheduledFor?: Date | null;
+  callbackReason?: string | null;
+  remindersSent?: number;
+}

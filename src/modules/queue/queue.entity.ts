@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { bigintCol, bigintId, bool, int, json, text, time, timestamps } from '../../db/columns.js';
-import type { EntryStatus, QueueType } from './queue-type.js';
+import { bigintCol, bigintId, bool, int, text, time, timestamps } from '../../db/columns.js';
+import type { EntryStatus, QueueType } from '../queue-type.js';
 
 /** Columns both queue tables share. Hot paths read these through queue.sql.ts, not the ORM. */
 export interface QueueEntryRow {
@@ -54,19 +54,6 @@ export interface QueueTransition {
   at: Date;
 }
 
-export interface PopulationRun {
-  id: number;
-  trigger: 'cron' | 'manual' | 'dry_run';
-  tick: Date | null;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: Date;
-  finishedAt: Date | null;
-  added: number;
-  removed: number;
-  kept: number;
-  perQueue: Record<string, unknown>;
-  error: string | null;
-}
 
 const entryProperties = {
   id: bigintId(),
@@ -143,23 +130,5 @@ export const QueueTransitionSchema = new EntitySchema<QueueTransition>({
     reason: text(),
     actor: text(),
     at: time(),
-  } as never,
-});
-
-export const PopulationRunSchema = new EntitySchema<PopulationRun>({
-  name: 'PopulationRun',
-  tableName: 'queue_population_runs',
-  properties: {
-    id: bigintId(),
-    trigger: text(),
-    tick: time({ nullable: true }),
-    status: text(),
-    startedAt: time(),
-    finishedAt: time({ nullable: true }),
-    added: int(),
-    removed: int(),
-    kept: int(),
-    perQueue: json(),
-    error: text({ nullable: true }),
   } as never,
 });

@@ -1,10 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { QueueReads } from '../migration/phase-watcher.js';
 import { toDate } from '../../db/sql.js';
 import { checkPageSize, decodeCursor, toPage } from '../pagination.js';
 import { claimOrderKey, toEntryRecord, type QueueEntryPage } from './queue-entry.js';
 import { listEntryPages, queueStats, type EntryPageRequest } from './queue.sql.js';
-import { LIVE_STATUSES, type EntryStatus, type QueueType } from './queue-type.js';
+import { LIVE_STATUSES, type EntryStatus, type QueueStore, type QueueType } from '../queue-type.js';
+
+/** Queue reads in the store of the current phase (the phase watcher implements it, with READ_NEW's fallback). */
+export interface QueueReads {
+  read<T>(em: EntityManager, fn: (store: QueueStore) => Promise<T>): Promise<T>;
+}
 
 /** A queue as the API hands it out; its figures and entries are loaded when asked for. */
 export interface QueueRef {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { joinSql, queryRows, raw, sql, type Sql } from '../../db/sql.js';
-import type { EntryRow } from './queue-entry.js';
-import { QUEUE_TABLE, QUEUE_TYPES, type EntryStatus, type QueueStore, type QueueType } from './queue-type.js';
+import { joinSql, queryOne, queryRows, raw, sql, type Sql } from '../../db/sql.js';
+import { toEntryRecord, type EntryRow, type QueueEntryRecord } from './queue-entry.js';
+import { QUEUE_TABLE, QUEUE_TYPES, type EntryStatus, type QueueStore, type QueueType } from '../queue-type.js';
 
 /**
  * Read statements over both queue tables. Each returns the rows of both queues in one
@@ -43,6 +43,30 @@ export interface EntryPageRequest {
   /** Rows to fetch (page size + 1, to know whether another page follows). */
   limit: number;
   after: { priorityScore: number; availableFrom: string; id: number } | null;
+}
+
+/*
+ * liveEntry / entryById: one entry, read or locked FOR UPDATE (the write that follows changes
+ * it). FOR UPDATE cannot lock through a UNION, so a locking read asks each table in turn (the
+ * entry is in one at most).
+ */
+export async function liveEntry(em: EntityManager, store: QueueStore, userId: number, lock: boolean): Promise<QueueEntryRecord | null> {
+  if (!lock) return (await liveEntriesByUsers(em, store, [userId])).map(toEntryRecord)[0] ?? null;
+  for (const t of QUEUE_TYPES) {
+    const row = await queryOne<EntryRow>(em, sql`/* lockLiveEntry */ ${selectEntry(store, t)}
+      WHERE e.user_id = ${userId} AND e.status IN ('pending', 'assigned') FOR UPDATE`);
+    if (row) return toEntryRecord(row);
+  }
+  return null;
+}
+
+export async function entryById(em: EntityManager, store: QueueStore, id: number, lock: boolean): Promise<QueueEntryRecord | null> {
+  if (!lock) return (await entriesByIds(em, store, [id])).map(toEntryRecord)[0] ?? null;
+  for (const t of QUEUE_TYPES) {
+    const row = await queryOne<EntryRow>(em, sql`/* lockEntryById */ ${selectEntry(store, t)} WHERE e.id = ${id} FOR UPDATE`);
+    if (row) return toEntryRecord(row);
+  }
+  return null;
 }
 
 /* listEntryPages */

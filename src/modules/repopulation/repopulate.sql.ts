@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
-import { QUEUE_TABLE, type QueueStore, type QueueType } from '../queue/queue-type.js';
+import { QUEUE_TABLE, type QueueStore, type QueueType } from '../queue-type.js';
 import { URGENT_SIGNATURE_DAYS } from '../score/score-policy.js';
 
 /**

@@ -1,36 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.js';
 import { SessionLock } from '../../db/session-lock.js';
-import { rowMapper } from '../../db/rows.js';
-import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import { conflict } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
-import type { PopulationRun as PopulationRunRow } from '../queue/queue.entity.js';
-import { queueRepositories } from '../queue/queue.repository.js';
-import { flagsOf, lockPhase } from '../migration/phases.js';
-import { QUEUE_TYPES } from '../queue/queue-type.js';
-import type { QueueRebuild } from './repopulate.sql.js';
+import { phaseTransaction } from '../operation.js';
+import { QUEUE_TYPES } from '../queue-type.js';
+import {
+  failInterruptedRuns, finishPopulationRun, runningPopulationRun, startPopulationRun, type PopulationRun, type QueueRebuildResult,
+} from './population-runs.sql.js';
+import { rebuildQueue, type QueueRebuild } from './repopulate.sql.js';
 
 export type PopulationTrigger = 'cron' | 'manual' | 'dry_run';
 
-export interface QueueRebuildResult extends QueueRebuild {
-  durationMs: number;
-  error: string | null;
-}
+export type { PopulationRun, QueueRebuildResult };
+export { listPopulationRuns } from './population-runs.sql.js';
 
-/** A queue_population_runs row, its per-queue results typed. */
-export type PopulationRun = Omit<PopulationRunRow, 'perQueue'> & { perQueue: QueueRebuildResult[] };
-
-const toRun = rowMapper<PopulationRun>(['tick', 'started_at', 'finished_at']);
-
-export async function listPopulationRuns(em: EntityManager, last: number): Promise<PopulationRun[]> {
-  return (await queryRows<Record<string, unknown>>(em, sql`/* populationRuns */
-    SELECT * FROM queue_population_runs ORDER BY started_at DESC, id DESC LIMIT ${last}`)).map(toRun);
-}
-
-/** Advisory lock key of the repopulation, taken on a connection of its own (STACK.md). */
+/** Advisory lock key of the repopulation, taken on a connection of its own (a pooled connection would leak it). */
 const LOCK_KEY = 'callqueue.repopulation';
 /** Errors after which one queue's rebuild is simply tried again: a race with a live write. */
 const RETRYABLE = new Set(['40001', '40P01', '23505']);
@@ -67,17 +54,14 @@ export class Repopulation {
     const lock = await SessionLock.tryAcquire(this.deps.databaseUrl, LOCK_KEY, 'callqueue-repopulation');
     if (!lock) {
       if (trigger === 'cron') return null;
-      const running = await queryOne<{ id: number; started_at: string }>(this.deps.orm.em.fork(), sql`
-        SELECT id, started_at FROM queue_population_runs WHERE status = 'running' AND trigger <> 'dry_run' ORDER BY id DESC LIMIT 1`);
+      const running = await runningPopulationRun(this.deps.orm.em.fork());
       throw conflict(running
         ? `a repopulation is already running (run ${running.id}, started ${new Date(running.started_at).toISOString()}); wait for it to finish`
         : 'a repopulation is already starting; wait for it to finish', running ? { runId: String(running.id) } : {});
     }
     try {
       // Holding the lock, any row still 'running' belongs to an instance that died mid-run.
-      await queryRows(this.deps.orm.em.fork(), sql`UPDATE queue_population_runs
-        SET status = 'failed', finished_at = now(), error = 'interrupted: the instance running it stopped'
-        WHERE status = 'running' AND trigger <> 'dry_run'`);
+      await failInterruptedRuns(this.deps.orm.em.fork());
       const id = await this.startRow(trigger, options.tick ?? null);
       if (id === null) return null;
       return await this.execute(id, false, options.actor);
@@ -88,10 +72,7 @@ export class Repopulation {
 
   /** The run's row; null when a cron tick was already claimed. */
   private async startRow(trigger: PopulationTrigger, tick: Date | null): Promise<number | null> {
-    const row = await queryOne<{ id: number }>(this.deps.orm.em.fork(), sql`/* startPopulationRun */
-      INSERT INTO queue_population_runs (trigger, tick) VALUES (${trigger}, ${tick})
-      ON CONFLICT (tick) DO NOTHING RETURNING id`);
-    return row?.id ?? null;
+    return startPopulationRun(this.deps.orm.em.fork(), trigger, tick);
   }
 
   private async execute(id: number | null, dryRun: boolean, actor: string): Promise<PopulationRun> {
@@ -99,14 +80,10 @@ export class Repopulation {
     const results = await Promise.all(QUEUE_TYPES.map((queueType) => this.rebuildOne(queueType, dryRun, actor)));
     const failed = results.filter((r) => r.error !== null);
     const sum = (key: 'added' | 'removed' | 'kept') => results.reduce((n, r) => n + r[key], 0);
-    const row = await queryOne<Record<string, unknown>>(this.deps.orm.em.fork(), sql`/* finishPopulationRun */
-      UPDATE queue_population_runs
-         SET status = ${failed.length ? 'failed' : 'succeeded'}, finished_at = now(),
-             added = ${sum('added')}, removed = ${sum('removed')}, kept = ${sum('kept')},
-             per_queue = ${JSON.stringify(results)}::jsonb,
-             error = ${failed.length ? failed.map((r) => `${r.queueType}: ${r.error}`).join('; ') : null}
-       WHERE id = ${id} RETURNING *`);
-    const run = toRun(row!);
+    const run = await finishPopulationRun(this.deps.orm.em.fork(), id!, {
+      status: failed.length ? 'failed' : 'succeeded', added: sum('added'), removed: sum('removed'), kept: sum('kept'), perQueue: results,
+      error: failed.length ? failed.map((r) => `${r.queueType}: ${r.error}`).join('; ') : null,
+    });
     const seconds = (run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000;
     this.deps.metrics.repopulationDuration.observe({ trigger: run.trigger, status: run.status }, seconds);
     this.deps.logger.info({ runId: run.id, trigger: run.trigger, status: run.status, added: run.added, removed: run.removed, kept: run.kept, seconds },
@@ -119,9 +96,8 @@ export class Repopulation {
     const started = performance.now();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const result = await this.deps.orm.em.fork().transactional(async (em) => {
-          const queues = queueRepositories[flagsOf(await lockPhase(em)).readsFrom];
-          const rebuilt = await queues.rebuild(em, queueType, { topN: this.deps.topN, actor, dryRun });
+        const result = await phaseTransaction({ em: this.deps.orm.em.fork() }, async ({ em, store }) => {
+          const rebuilt = await rebuildQueue(em, store, queueType, this.deps.topN, actor, dryRun);
           if (dryRun) throw new Rollback(rebuilt);
           await this.deps.events.publish(em, { topic: 'queueChanged', kind: 'QUEUE_REPOPULATED', queueType, userId: null, entryId: null });
           return rebuilt;

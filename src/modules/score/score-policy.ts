@@ -1,4 +1,4 @@
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 /**
  * The score policy: who is called first. Pure and deterministic (same facts, same `now`, same

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bool, int, text, time, timestamps } from '../../db/columns.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
 
 /** One row per claimant: the score and the call bookkeeping the claim checks read. */
 export interface UserCallScore {

@@ -1,6 +1,9 @@
-import { queryOne, sql, toDate } from '../../db/sql.js';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { rowMapper, STAMPS } from '../../db/rows.js';
+import { queryOne, queryRows, sql, toDate } from '../../db/sql.js';
 import type { Operation } from '../operation.js';
-import type { QueueType } from '../queue/queue-type.js';
+import type { QueueType } from '../queue-type.js';
+import type { UserCallScore } from './score.entity.js';
 
 /* syncScore: the claimant's score row follows its queue and the policy's score (created if missing). */
 export async function syncScore(op: Operation, userId: number, queueType: QueueType | null, score: number): Promise<void> {
@@ -30,4 +33,18 @@ export async function recordAttempt(
 
 export async function deactivateScore(op: Operation, userId: number): Promise<void> {
   await queryOne(op.em, sql`/* deactivateScore */ UPDATE user_call_scores SET is_active = false, updated_at = now() WHERE user_id = ${userId}`);
+}
+
+const toScore = rowMapper<UserCallScore>([...STAMPS, 'last_queue_check', 'last_call_at', 'next_call_after']);
+
+/* scoresByUserIds: last_reset_date is a date, sent as text (YYYY-MM-DD), kept as text. */
+export async function scoresByUserIds(em: EntityManager, userIds: readonly number[]): Promise<UserCallScore[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`/* scoresByUserIds */
+    SELECT * FROM user_call_scores WHERE user_id = ANY(${[...userIds]}::bigint[])`)).map(toScore);
+}
+
+/* ensureScore: a new claimant gets its score row (in the unsigned queue's type while it has to sign). */
+export async function ensureScore(em: EntityManager, userId: number, queueType: QueueType | null): Promise<void> {
+  await queryOne(em, sql`/* ensureScore */ INSERT INTO user_call_scores (user_id, current_queue_type)
+    VALUES (${userId}, ${queueType}) ON CONFLICT (user_id) DO NOTHING`);
 }

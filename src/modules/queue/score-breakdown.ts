@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadFacts, waitingSince } from '../claimant/facts.js';
-import type { QueueRepository } from '../queue/queue.repository.js';
-import type { QueueType } from '../queue/queue-type.js';
-import { clampScore, escalationFor, isSignatureUrgent, scoreComponents, type ScoreComponent } from './score-policy.js';
+import { waitingSince } from '../facts.js';
+import { loadFacts } from '../facts.sql.js';
+import type { QueueStore, QueueType } from '../queue-type.js';
+import { clampScore, escalationFor, isSignatureUrgent, scoreComponents, type ScoreComponent } from '../score/score-policy.js';
+import { liveEntry } from './queue.sql.js';
 
 export interface ScoreBreakdown {
   userId: number;
@@ -13,11 +14,11 @@ export interface ScoreBreakdown {
   computedAt: Date;
 }
 
-/** The policy's score for one claimant now, part by part, for the queue it is (or belongs) in. */
-export async function scoreBreakdown(em: EntityManager, queues: QueueRepository, userId: number): Promise<ScoreBreakdown | null> {
+/** scoreBreakdown: the policy's score for one claimant now, part by part, for the queue it is (or belongs) in. */
+export async function scoreBreakdown(em: EntityManager, store: QueueStore, userId: number): Promise<ScoreBreakdown | null> {
   const facts = await loadFacts(em, userId, false);
   if (!facts) return null;
-  const live = await queues.liveEntry(em, userId, false);
+  const live = await liveEntry(em, store, userId, false);
   const queueType: QueueType = live?.queueType ?? facts.score?.currentQueueType
     ?? (facts.claimant.signatureStatus === 'missing' ? 'unsigned_users' : 'outstanding_requests');
   const now = new Date();

@@ -1,15 +1,19 @@
-import { queryOne, queryRows, sql, toDate } from '../../db/sql.js';
-import { closeCallback } from '../callback/callback.sql.js';
-import { entryDetailsFor, type ClaimantFacts } from '../claimant/facts.js';
+import { callbackById } from '../callback/callback.sql.js';
+import { markDoNotCall } from '../claimant/claimant.sql.js';
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
 import { badInput } from '../errors.js';
-import { inTransaction, publishEntry, type Operation } from '../operation.js';
+import { lockedFacts, type ClaimantFacts } from '../facts.js';
+import { phaseTransaction, publishEntry, type Operation } from '../operation.js';
+import { tomorrowsOpening } from '../queue/calling-window.js';
+import { lockAssignedEntry } from '../queue/claim.service.js';
+import { entryDetailsFor } from '../queue/entry-details.js';
+import { clearEntryCallback, closeCallback, returnToPending } from '../queue/entry-writes.sql.js';
+import type { QueueEntryRecord } from '../queue/queue-entry.js';
+import { entryById, liveEntry } from '../queue/queue.sql.js';
+import { refreshLiveEntry, takeOutOfQueue } from '../queue/queue-writes.service.js';
 import { deactivateScore, recordAttempt, syncScore } from '../score/score.sql.js';
-import { tomorrowsOpening } from './calling-window.js';
-import { lockAssignedEntry } from './claim.service.js';
-import type { QueueEntryRecord } from './queue-entry.js';
-import { lockedFacts, refreshLiveEntry, takeOutOfQueue } from './queue-writes.service.js';
+import { endActiveSession, insertCompletedSession } from './line-writes.sql.js';
 
 export type CallOutcome =
   | 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'wrong_number' | 'callback_requested' | 'refused' | 'converted' | 'failed';
@@ -35,7 +39,7 @@ export async function recordCallOutcome(
   agentId: number | null,
 ): Promise<OutcomeResult> {
   if (input.notes && input.notes.length > 2000) throw badInput('notes must be at most 2,000 characters');
-  return inTransaction(op, async (tx) => {
+  return phaseTransaction(op, async (tx) => {
     const entry = await lockAssignedEntry(tx, input.entryId, agentId);
     const facts = await lockedFacts(tx, entry.userId);
     const result = await applyOutcome(tx, facts, entry, input.outcome, input.doNotCall === true);
@@ -56,14 +60,11 @@ export async function applyOutcome(
 ): Promise<{ entry: QueueEntryRecord | null; conversion: Conversion | null }> {
   const userId = facts.claimant.userId;
   const attempt = await recordAttempt(tx, userId, outcome, tx.settings.cooldownMinutes[outcome] ?? 0);
-  const ended = await queryRows(tx.em, sql`/* endSessionWithOutcome */
-    UPDATE call_sessions SET status = 'completed', outcome = ${outcome}, ended_at = now()
-     WHERE user_id = ${userId} AND status = 'active' RETURNING id`);
-  if (ended.length === 0 && entry) {
-    await queryRows(tx.em, sql`/* recordCallSession */
-      INSERT INTO call_sessions (user_id, agent_id, call_type, queue_type, queue_entry_id, status, outcome, started_at, ended_at)
-      VALUES (${userId}, ${entry.assignedToAgentId}, 'direct', ${entry.queueType}, ${entry.id}, 'completed', ${outcome},
-              coalesce(${entry.assignedAt}::timestamptz, now()), now())`);
+  const ended = await endActiveSession(tx.em, userId, outcome);
+  if (ended === null && entry) {
+    await insertCompletedSession(tx.em, {
+      userId, agentId: entry.assignedToAgentId, queueType: entry.queueType, entryId: entry.id, startedAt: entry.assignedAt, outcome,
+    });
   }
   const doNotCall = doNotCallAsked || outcome === 'refused';
   const now = new Date();
@@ -72,14 +73,13 @@ export async function applyOutcome(
   let current = entry;
   let callbackAhead: Date | null = null;
   if (entry && entry.callbackId !== null) {
-    const callback = await queryOne<{ status: string; scheduled_for: string }>(tx.em, sql`
-      SELECT status, scheduled_for FROM callbacks WHERE id = ${entry.callbackId} FOR UPDATE`);
-    const scheduledFor = toDate(callback?.scheduled_for ?? null);
+    const callback = await callbackById(tx.em, entry.callbackId, true);
+    const scheduledFor = callback?.scheduledFor ?? null;
     if (callback?.status === 'pending' && scheduledFor && scheduledFor > now) {
       callbackAhead = scheduledFor;
     } else {
       await closeCallback(tx.em, entry.callbackId, 'completed');
-      current = await tx.queues.setCallback(tx.em, entry, null, entry.priorityScore);
+      current = await clearEntryCallback(tx.em, tx.store, entry, entry.priorityScore);
     }
   }
 
@@ -87,13 +87,13 @@ export async function applyOutcome(
     if (facts.claimant.convertedAt) return { entry: current, conversion: null };
     const reloaded = await lockedFacts(tx, userId);
     const conversion = await convertClaimant(tx, userId, { conversionType: 'call', reason: 'converted on a call' }, reloaded);
-    return { entry: entry && (await tx.queues.entryById(tx.em, entry.id, false)), conversion };
+    return { entry: entry && (await entryById(tx.em, tx.store, entry.id, false)), conversion };
   }
   if (doNotCall) {
-    await queryOne(tx.em, sql`UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = ${userId}`);
+    await markDoNotCall(tx.em, userId);
     await deactivateScore(tx, userId);
     // The entry of this call is completed; a live entry the call was not made from is removed.
-    const live = current ?? (await tx.queues.liveEntry(tx.em, userId, true));
+    const live = current ?? (await liveEntry(tx.em, tx.store, userId, true));
     const closed = live && await takeOutOfQueue(tx, live, current ? 'completed' : 'removed',
       outcome === 'refused' ? 'refused' : 'do not call requested', 'do not call');
     return { entry: closed, conversion: null };
@@ -103,7 +103,7 @@ export async function applyOutcome(
   const details = entryDetailsFor(current.queueType, counted, current.enqueuedAt, now);
   await syncScore(tx, userId, current.queueType, details.priorityScore);
   if (callbackAhead) {
-    const released = await tx.queues.release(tx.em, current, callbackAhead, current.priorityScore);
+    const released = await returnToPending(tx.em, tx.store, current, callbackAhead, current.priorityScore);
     await publishEntry(tx, 'ENTRY_RELEASED', released);
     return { entry: released, conversion: null };
   }
@@ -111,7 +111,7 @@ export async function applyOutcome(
     const availableFrom = attempt.attemptsToday >= tx.settings.dailyAttemptCap
       ? new Date(Math.max(attempt.nextCallAfter.getTime(), tomorrowsOpening(now, facts.claimant.timezone, tx.settings.window).getTime()))
       : attempt.nextCallAfter;
-    const released = await tx.queues.release(tx.em, current, availableFrom, details.priorityScore);
+    const released = await returnToPending(tx.em, tx.store, current, availableFrom, details.priorityScore);
     await publishEntry(tx, 'ENTRY_RELEASED', released);
     return { entry: released, conversion: null };
   }

@@ -1,0 +1,251 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { Caller } from '../modules/auth/api-keys.js';
+import type { EventHub } from '../modules/events/hub.js';
+import type { Authenticate } from './auth.js';
+import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
+import { depthLimit } from './depth-limit.js';
+import { createFormatError } from './errors.js';
+import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface ServerOptions {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  schema: GraphQLSchema;
+  hub: EventHub;
+  authenticate: Authenticate;
+  buildContext: BuildContext;
+  /** `/readyz`: database reachable and no migration pending. */
+  ready(): Promise<{ ok: boolean; pending: string[]; error?: string }>;
+}
+
+export interface GraphQLServer {
+  port: number;
+  /** Subscriptions listening on this instance now. */
+  liveSubscriptions(): number;
+  /**
+   * Stops taking requests and finishes those in flight: WebSockets close first (1001), then
+   * `afterSubscriptions` runs (the event listener stops while the database is still there),
+   * then HTTP connections drain within SHUTDOWN_GRACE_MS.
+   */
+  drain(afterSubscriptions: () => Promise<void>): Promise<void>;
+  /** Stops Apollo, after draining. */
+  stop(): Promise<void>;
+}
+
+/** One Node http server: /graphql over HTTP (Apollo) and WebSocket (graphql-ws), /healthz, /readyz, /metrics. */
+export async function startGraphQLServer(options: ServerOptions): Promise<GraphQLServer> {
+  const { config, logger, metrics, schema } = options;
+  const formatError = createFormatError(logger);
+  const apollo = await startApollo(options, formatError);
+
+  let draining = false;
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = url.pathname;
+    const started = process.hrtime.bigint();
+    const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    // While draining, tell keep-alive clients not to reuse the connection.
+    if (draining) res.setHeader('connection', 'close');
+    let status = 500;
+    try {
+      if (route === '/healthz') {
+        status = draining ? 503 : 200;
+        sendJson(res, status, { status: draining ? 'draining' : 'ok' });
+      } else if (route === '/readyz') {
+        const state = await options.ready();
+        status = state.ok && !draining ? 200 : 503;
+        sendJson(res, status, { status: status === 200 ? 'ready' : 'not ready', pendingMigrations: state.pending, ...(state.error ? { error: state.error } : {}) });
+      } else if (route === '/metrics') {
+        status = 200;
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+      } else if (route === GRAPHQL_PATH) {
+        status = await handleGraphQL(req, res, requestId);
+      } else {
+        status = 404;
+        sendJson(res, 404, { error: `nothing at ${route}; the API is at ${GRAPHQL_PATH}` });
+      }
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error');
+      else res.end();
+    } finally {
+      metrics.httpRequests.inc({ route: ['/healthz', '/readyz', '/metrics', GRAPHQL_PATH].includes(route) ? route : 'other', status });
+      if (route === GRAPHQL_PATH) {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.graphqlDuration.observe(seconds);
+        logger.debug({ requestId, status, ms: Math.round(seconds * 1000) }, 'graphql request');
+      }
+    }
+  });
+
+  async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<number> {
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(req, config.MAX_BODY_BYTES);
+      } catch (error) {
+        if (!(error instanceof BodyTooLarge)) throw error;
+        res.setHeader('connection', 'close');
+        sendGraphQLError(res, 413, 'BAD_REQUEST', `the request body is larger than the ${config.MAX_BODY_BYTES} bytes allowed`);
+        return 413;
+      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.includes('application/json') || type.includes('application/graphql-response+json')) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          sendGraphQLError(res, 400, 'BAD_REQUEST', 'the request body is not valid JSON; send {"query": "...", "variables": {...}}');
+          return 400;
+        }
+      } else {
+        body = text;
+      }
+    }
+    return executeGraphQL(apollo, req, res, body, async () =>
+      options.buildContext(await options.authenticate(req.headers.authorization), requestId));
+  }
+
+  const ws = serveSubscriptions(server, options, formatError);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, path: GRAPHQL_PATH }, 'callqueue is listening');
+
+  return {
+    port,
+    liveSubscriptions: () => ws.shared.active,
+    async drain(afterSubscriptions) {
+      draining = true;
+      logger.info('shutting down: draining HTTP and WebSocket clients');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Connections that finish their last response become idle later: sweep them as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 25);
+      server.closeIdleConnections();
+      await ws.close();
+      await afterSubscriptions();
+      const forced = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(forced);
+    },
+    stop: () => apollo.stop(),
+  };
+}
+
+type FormatError = ReturnType<typeof createFormatError>;
+
+async function startApollo({ config, metrics, schema }: ServerOptions, formatError: FormatError): Promise<ApolloServer<GraphQLContext>> {
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.INTROSPECTION,
+    validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],  // Apollo adds the specified rules
+    formatError: (formatted, error) => {
+      const out = formatError(formatted, error);
+      metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
+      return out;
+    },
+    // Cache hints are unused (no HTTP caching of a live queue) and cost a hook on every field.
+    plugins: [ApolloServerPluginCacheControlDisabled(), {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ operation }) {
+            if (operation?.operation !== 'subscription') return;
+            throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          },
+        };
+      },
+    }],
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** graphql-ws on the same server and path, with the HTTP side's key check, rules and error masking. */
+function serveSubscriptions(server: http.Server, options: ServerOptions, formatError: FormatError) {
+  const { config, metrics, schema, hub } = options;
+  const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
+  const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
+  const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
+  /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
+  const withCode = (error: GraphQLError, code: string) =>
+    new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => {
+    const out = formatError(e.toJSON(), e);
+    metrics.graphqlErrors.inc({ code: String(out.extensions?.code ?? 'UNKNOWN') });
+    return out;
+  });
+  const cleanup = useServer<{ authorization?: string }, { caller?: Caller }>({
+    schema,
+    // Never put an internal error's message in a close reason.
+    isProd: true,
+    subscribe: (args) => shared.subscribe(args),
+    onConnect: async (ctx) => {
+      try {
+        ctx.extra.caller = await options.authenticate(ctx.connectionParams?.authorization);
+        return true;
+      } catch (error) {
+        const reason = error instanceof GraphQLError ? error.message : 'authentication failed';
+        ctx.extra.socket.close(CloseCode.Unauthorized, `Unauthorized: ${reason.replace('"Authorization: Bearer <key>"', 'connectionParams.authorization')}`.slice(0, 120));
+        return false;
+      }
+    },
+    // Parse and validate with the HTTP rules (depth limit included).
+    onSubscribe: (ctx, _id, payload) => {
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+      }
+      const errors = validate(schema, document, validationRules);
+      if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const socket = ctx.extra.socket;
+      const live: LiveConnection = {
+        hub, bufferLimit: config.SUBSCRIPTION_BUFFER, statsIntervalMs: config.QUEUE_STATS_INTERVAL_MS,
+        drop: (code, reason) => socket.close(code, reason),
+      };
+      const args: ExecutionArgs = {
+        schema, document, operationName: payload.operationName, variableValues: payload.variables,
+        contextValue: options.buildContext(ctx.extra.caller!, randomUUID(), live),
+      };
+      return args;
+    },
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      (result.errors ? { ...result, errors: formatAll(result.errors) } : result) as never,
+    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+  }, wsServer, config.WS_KEEPALIVE_MS);
+
+  return {
+    shared,
+    async close() {
+      await cleanup.dispose();
+      for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+      wsServer.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Config } from '../config.js';
+import type { Orm } from '../db/orm.js';
+import { reapLines } from '../modules/call/lines.service.js';
+import { markMissedCallbacks, notifyDueCallbacks } from '../modules/callback/callback-jobs.js';
+import type { EventPublisher } from '../modules/events/events.js';
+import type { Operation, QueueSettings } from '../modules/operation.js';
+import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
+import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface JobServices {
+  orm: Orm;
+  config: Config;
+  events: EventPublisher;
+  settings: QueueSettings;
+  phases: MigrationPhaseWatcher;
+  repopulation: Repopulation;
+}
+
+/** The write context of a job run (each opens its own phaseTransaction). */
+export function jobOperation(services: JobServices, actor: string): Operation {
+  const { orm, events, settings, phases } = services;
+  return { em: orm.em.fork(), events, store: phases.store(), settings, actor };
+}
+
+/** The periodic jobs of every instance: repopulation, the lines job, the callback job. */
+export function addJobs(scheduler: Scheduler, services: JobServices): void {
+  const { config, repopulation } = services;
+  scheduler.add({
+    name: 'repopulation', cron: config.REPOPULATE_CRON, timezone: config.REPOPULATE_TIMEZONE,
+    run: (tick) => repopulation.run('cron', { actor: 'cron', tick }),
+  });
+  scheduler.add({
+    name: 'lines', cron: config.LINES_JOB_CRON, timezone: 'UTC',
+    run: () => reapLines(jobOperation(services, 'job:lines')),
+  });
+  scheduler.add({
+    name: 'callbacks', cron: config.CALLBACK_JOB_CRON, timezone: 'UTC',
+    run: async () => {
+      await notifyDueCallbacks(jobOperation(services, 'job:callbacks'));
+      await markMissedCallbacks(jobOperation(services, 'job:callbacks'), config.CALLBACK_GRACE_MINUTES);
+    },
+  });
+}

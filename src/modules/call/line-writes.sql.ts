@@ -1,0 +1,164 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import type { QueueType } from '../queue-type.js';
+import type { Campaign, CallSession, CallType } from './call.entity.js';
+import { CALL_PRIORITY, toCampaign, toRequest, toSession } from './lines.sql.js';
+
+/*
+ * The writes of lines, sessions and call requests. Locking: every reservation and dispatch
+ * queues on the one `call_lines` row (lockLines), taken after the claimant's row — the lock
+ * order every line write follows. The trigger on call_sessions keeps `active` and refuses a
+ * session past the limit, so the limit holds whatever the order of commits.
+ */
+
+/* lockLines: the line row FOR UPDATE; every reservation and every dispatch queues here, across instances. */
+export async function lockLines(em: EntityManager): Promise<{ active: number; max: number }> {
+  const row = await queryOne<{ active: number; max_lines: number }>(em, sql`/* lockLines */ SELECT active, max_lines FROM call_lines FOR UPDATE`);
+  return { active: row!.active, max: row!.max_lines };
+}
+
+/* setLineLimit */
+export async function setLineLimit(em: EntityManager, limit: number): Promise<void> {
+  await queryRows(em, sql`/* setLineLimit */ UPDATE call_lines SET max_lines = ${limit} WHERE max_lines <> ${limit}`);
+}
+
+export interface NewSession {
+  userId: number;
+  agentId: number;
+  callType: CallType;
+  campaignId: number | null;
+  queueType: QueueType | null;
+  queueEntryId: number | null;
+}
+
+/* startSession: null when the claimant is already on an active call (the partial unique index decides). */
+export async function insertActiveSession(em: EntityManager, s: NewSession): Promise<CallSession | null> {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* startSession */
+    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, queue_type, queue_entry_id, status)
+    VALUES (${s.userId}, ${s.agentId}, ${s.callType}, ${s.campaignId}, ${s.queueType}, ${s.queueEntryId}, 'active')
+    ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING
+    RETURNING *`);
+  return row ? toSession(row) : null;
+}
+
+/* campaignState */
+export async function campaignState(em: EntityManager, id: number): Promise<{ status: string; name: string } | null> {
+  return (await queryOne<{ status: string; name: string }>(em, sql`/* campaignState */ SELECT status, name FROM campaigns WHERE id = ${id}`)) ?? null;
+}
+
+/* claimantCallState: the claimant's active session and queued request, if any. */
+export async function claimantCallState(em: EntityManager, userId: number): Promise<{ session: number | null; request: number | null }> {
+  return (await queryOne<{ session: number | null; request: number | null }>(em, sql`/* claimantCallState */
+    SELECT (SELECT id FROM call_sessions WHERE user_id = ${userId} AND status = 'active') AS session,
+           (SELECT id FROM call_requests WHERE user_id = ${userId} AND status = 'queued') AS request`))!;
+}
+
+/*
+ * queueCallRequest: created_at is the clock at insert, under the line lock — the order requests
+ * joined the line (a transaction's now() is its start, which can be earlier than a request that
+ * got in first).
+ */
+export async function insertCallRequest(
+  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
+): Promise<number> {
+  const row = await queryOne<{ id: number }>(em, sql`/* queueCallRequest */
+    INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at)
+    VALUES (${r.callType}, ${CALL_PRIORITY[r.callType]}, ${r.userId}, ${r.agentId}, ${r.campaignId}, clock_timestamp())
+    RETURNING id`);
+  return row!.id;
+}
+
+/* nextCallRequest: the best queued request (direct before campaign, oldest first), locked; SKIP LOCKED passes one another dispatch holds. */
+export async function nextCallRequest(em: EntityManager, maxWaitSeconds: number) {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* nextCallRequest */
+    SELECT *, created_at + make_interval(secs => ${maxWaitSeconds}) < now() AS expired
+      FROM call_requests WHERE status = 'queued' ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`);
+  return row ? { request: toRequest(row), expired: row.expired as boolean } : null;
+}
+
+/* dispatchSession: null when the claimant got on a call another way meanwhile. */
+export async function insertDispatchedSession(
+  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
+): Promise<number | null> {
+  const row = await queryOne<{ id: number }>(em, sql`/* dispatchSession */
+    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status)
+    VALUES (${r.userId}, ${r.agentId}, ${r.callType}, ${r.campaignId}, 'active')
+    ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING id`);
+  return row?.id ?? null;
+}
+
+/* markDispatched */
+export async function markDispatched(em: EntityManager, requestId: number, sessionId: number): Promise<void> {
+  await queryRows(em, sql`/* markDispatched */
+    UPDATE call_requests SET status = 'dispatched', dispatched_at = clock_timestamp(), call_session_id = ${sessionId}
+     WHERE id = ${requestId}`);
+}
+
+/* closeCallRequest: a queued request only. */
+export async function closeCallRequest(em: EntityManager, id: number, status: 'cancelled' | 'expired'): Promise<void> {
+  await queryRows(em, sql`/* closeCallRequest */ UPDATE call_requests SET status = ${status}, closed_at = now() WHERE id = ${id} AND status = 'queued'`);
+}
+
+/* callSession: `lock` takes it FOR UPDATE (after its claimant). */
+export async function callSessionById(em: EntityManager, id: number, lock = false): Promise<CallSession | null> {
+  const row = await queryOne<Record<string, unknown>>(em, lock
+    ? sql`/* lockCallSession */ SELECT * FROM call_sessions WHERE id = ${id} FOR UPDATE`
+    : sql`/* callSessionById */ SELECT * FROM call_sessions WHERE id = ${id}`);
+  return row ? toSession(row) : null;
+}
+
+/* lockCallRequest */
+export async function lockCallRequest(em: EntityManager, id: number) {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* lockCallRequest */ SELECT * FROM call_requests WHERE id = ${id} FOR UPDATE`);
+  return row ? toRequest(row) : null;
+}
+
+/* expireCallRequests: queued past their maximum wait; SKIP LOCKED leaves those a dispatch holds. */
+export async function expireCallRequests(em: EntityManager, maxWaitSeconds: number): Promise<{ id: number }[]> {
+  return queryRows<{ id: number }>(em, sql`/* expireCallRequests */
+    UPDATE call_requests SET status = 'expired', closed_at = now()
+     WHERE id IN (SELECT id FROM call_requests WHERE status = 'queued'
+                    AND created_at + make_interval(secs => ${maxWaitSeconds}) < now() FOR UPDATE SKIP LOCKED)
+    RETURNING id`);
+}
+
+/* reapSessions: active past the maximum duration end as failed (the trigger frees their lines). */
+export async function reapSessions(em: EntityManager, maxCallSeconds: number): Promise<{ id: number }[]> {
+  return queryRows<{ id: number }>(em, sql`/* reapSessions */
+    UPDATE call_sessions SET status = 'failed', outcome = 'failed', ended_at = now()
+     WHERE id IN (SELECT id FROM call_sessions WHERE status = 'active'
+                    AND started_at + make_interval(secs => ${maxCallSeconds}) < now() FOR UPDATE SKIP LOCKED)
+    RETURNING id`);
+}
+
+/* endSessionWithOutcome: the claimant's active session, if any, ends with the outcome; its id, or null. */
+export async function endActiveSession(em: EntityManager, userId: number, outcome: string): Promise<number | null> {
+  const rows = await queryRows<{ id: number }>(em, sql`/* endSessionWithOutcome */
+    UPDATE call_sessions SET status = 'completed', outcome = ${outcome}, ended_at = now()
+     WHERE user_id = ${userId} AND status = 'active' RETURNING id`);
+  return rows[0]?.id ?? null;
+}
+
+/* recordCallSession: an outcome recorded without a session (a call made outside the lines) still leaves one. */
+export async function insertCompletedSession(
+  em: EntityManager, s: { userId: number; agentId: number | null; queueType: QueueType; entryId: number; startedAt: Date | null; outcome: string },
+): Promise<void> {
+  await queryRows(em, sql`/* recordCallSession */
+    INSERT INTO call_sessions (user_id, agent_id, call_type, queue_type, queue_entry_id, status, outcome, started_at, ended_at)
+    VALUES (${s.userId}, ${s.agentId}, 'direct', ${s.queueType}, ${s.entryId}, 'completed', ${s.outcome},
+            coalesce(${s.startedAt}::timestamptz, now()), now())`);
+}
+
+/* insertCampaign: null when the name is taken. */
+export async function insertCampaign(em: EntityManager, name: string, queueType: string): Promise<Campaign | null> {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* insertCampaign */
+    INSERT INTO campaigns (name, queue_type) VALUES (${name}, ${queueType}) ON CONFLICT (name) DO NOTHING RETURNING *`);
+  return row ? toCampaign(row) : null;
+}
+
+/* setCampaignStatus: null when the campaign does not exist. */
+export async function updateCampaignStatus(em: EntityManager, id: number, status: 'active' | 'paused'): Promise<Campaign | null> {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* setCampaignStatus */
+    UPDATE campaigns SET status = ${status}, updated_at = now() WHERE id = ${id} RETURNING *`);
+  return row ? toCampaign(row) : null;
+}

@@ -1,0 +1,110 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { rowMapper } from '../../db/rows.js';
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import type { KeysetCursor } from '../pagination.js';
+import type { QueueType } from '../queue-type.js';
+import type { Conversion } from './conversion.entity.js';
+
+export const toConversion = rowMapper<Conversion>(['converted_at', 'last_call_at', 'created_at']);
+
+/* conversionsByIds */
+export async function conversionsByIds(em: EntityManager, ids: readonly number[]): Promise<Conversion[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`/* conversionsByIds */
+    SELECT * FROM conversions WHERE id = ANY(${[...ids]}::bigint[])`)).map(toConversion);
+}
+
+export interface ConversionFilter {
+  from?: Date | null;
+  to?: Date | null;
+  previousQueueType?: QueueType | null;
+  primaryAgentId?: number | null;
+}
+
+export type ConversionRow = Record<string, unknown> & { converted_at: string; id: number };
+
+/* listConversions: newest first, after the keyset cursor. */
+export async function listConversions(em: EntityManager, filter: ConversionFilter, cursor: KeysetCursor, limit: number): Promise<ConversionRow[]> {
+  return queryRows<ConversionRow>(em, sql`/* listConversions */
+    SELECT c.* FROM conversions c
+     WHERE (${filter.from ?? null}::timestamptz IS NULL OR c.converted_at >= ${filter.from ?? null})
+       AND (${filter.to ?? null}::timestamptz IS NULL OR c.converted_at < ${filter.to ?? null})
+       AND (${filter.previousQueueType ?? null}::text IS NULL OR c.previous_queue_type = ${filter.previousQueueType ?? null})
+       AND (${filter.primaryAgentId ?? null}::int IS NULL OR c.primary_agent_id = ${filter.primaryAgentId ?? null})
+       AND (${cursor.at}::timestamptz IS NULL OR (c.converted_at, c.id) < (${cursor.at}::timestamptz, ${cursor.id}::bigint))
+     ORDER BY c.converted_at DESC, c.id DESC
+     LIMIT ${limit}`);
+}
+
+/* conversionAgents: the agents of the claimant's call sessions, most sessions first (the latest on a tie). */
+export async function conversionAgents(em: EntityManager, userId: number): Promise<number[]> {
+  const rows = await queryRows<{ agent_id: number }>(em, sql`/* conversionAgents */
+    SELECT agent_id FROM call_sessions WHERE user_id = ${userId}
+     GROUP BY agent_id ORDER BY count(*) DESC, max(started_at) DESC, agent_id`);
+  return rows.map((r) => r.agent_id);
+}
+
+export interface NewConversion {
+  userId: number;
+  previousQueueType: QueueType | null;
+  conversionType: string;
+  reason: string | null;
+  finalScore: number | null;
+  totalCallAttempts: number;
+  lastCallAt: Date | null;
+  agents: number[];
+  documentsReceived: string[];
+  signatureObtained: boolean;
+  requirementsMet: string[];
+  claimValue: number | null;
+  estimatedCommission: number | null;
+}
+
+/* insertConversion: the record, and the claimant marked converted. */
+export async function insertConversion(em: EntityManager, c: NewConversion): Promise<Conversion> {
+  const row = await queryOne<Record<string, unknown>>(em, sql`/* insertConversion */
+    INSERT INTO conversions (user_id, previous_queue_type, conversion_type, conversion_reason, final_score,
+      total_call_attempts, last_call_at, primary_agent_id, contributing_agents, documents_received,
+      signature_obtained, requirements_met, claim_value, estimated_commission)
+    VALUES (${c.userId}, ${c.previousQueueType}, ${c.conversionType}, ${c.reason}, ${c.finalScore},
+      ${c.totalCallAttempts}, ${c.lastCallAt}, ${c.agents[0] ?? null},
+      ${JSON.stringify(c.agents)}::jsonb, ${JSON.stringify(c.documentsReceived)}::jsonb,
+      ${c.signatureObtained}, ${JSON.stringify(c.requirementsMet)}::jsonb,
+      ${c.claimValue}, ${c.estimatedCommission})
+    RETURNING *`);
+  await queryRows(em, sql`/* markConverted */ UPDATE claimants SET converted_at = now(), updated_at = now() WHERE user_id = ${c.userId}`);
+  return toConversion(row!);
+}
+
+export interface ConversionStats {
+  from: Date | null;
+  to: Date | null;
+  total: number;
+  byPreviousQueue: { queueType: QueueType | null; count: number }[];
+  byPrimaryAgent: { agentId: number | null; count: number }[];
+  averageCallAttempts: number | null;
+  averageFinalScore: number | null;
+  totalClaimValue: number;
+  totalEstimatedCommission: number;
+}
+
+/* conversionStats: one statement; the groupings come back as JSON arrays. */
+export async function conversionStats(em: EntityManager, from: Date | null, to: Date | null): Promise<ConversionStats> {
+  const [row] = await queryRows<Record<string, any>>(em, sql`/* conversionStats */
+    WITH c AS (SELECT * FROM conversions
+                WHERE (${from}::timestamptz IS NULL OR converted_at >= ${from})
+                  AND (${to}::timestamptz IS NULL OR converted_at < ${to}))
+    SELECT (SELECT count(*)::int FROM c) AS total,
+           (SELECT avg(total_call_attempts)::float8 FROM c) AS average_attempts,
+           (SELECT avg(final_score)::float8 FROM c) AS average_score,
+           (SELECT coalesce(sum(claim_value), 0)::float8 FROM c) AS claim_value,
+           (SELECT coalesce(sum(estimated_commission), 0)::float8 FROM c) AS commission,
+           (SELECT coalesce(json_agg(json_build_object('queueType', q, 'count', n) ORDER BY n DESC, q), '[]')
+              FROM (SELECT previous_queue_type AS q, count(*)::int AS n FROM c GROUP BY 1) g) AS by_queue,
+           (SELECT coalesce(json_agg(json_build_object('agentId', a, 'count', n) ORDER BY n DESC, a), '[]')
+              FROM (SELECT primary_agent_id AS a, count(*)::int AS n FROM c GROUP BY 1) g) AS by_agent`);
+  return {
+    from, to, total: row!.total, byPreviousQueue: row!.by_queue, byPrimaryAgent: row!.by_agent,
+    averageCallAttempts: row!.average_attempts, averageFinalScore: row!.average_score,
+    totalClaimValue: row!.claim_value, totalEstimatedCommission: row!.commission,
+  };
+}
