@@ -2,7 +2,7 @@ import { createApp, type App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { EmbeddedPostgresError } from './db/embedded.js';
-import { loadDemoData } from './demo/demo-data.js';
+import { loadDemoData } from './demo/demo-data.sql.js';
 import { createLogger } from './logger.js';
 
 /** Boot: config → database → server; SIGTERM/SIGINT drain everything, then stop Postgres. */

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config.js';
 import type { EventPublisher, QueueEventKind } from './events/events.js';
-import { lockPhase, storeOf, type MigrationPhase } from './migration/phases.js';
+import { lockPhase } from './migration/phase.sql.js';
+import { storeOf, type MigrationPhase } from './migration/phases.js';
 import { parseWindow, type CallingWindow } from './queue/calling-window.js';
 import type { QueueEntryRecord } from './queue/queue-entry.js';
 import type { QueueStore } from './queue-type.js';

@@ -11,15 +11,15 @@ export const toCampaign = rowMapper<Campaign>(['created_at', 'updated_at']);
 export const CALL_PRIORITY = { direct: 100, campaign: 0 } as const;
 
 export async function sessionsByIds(em: EntityManager, ids: readonly number[]): Promise<CallSession[]> {
-  return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM call_sessions WHERE id = ANY(${[...ids]}::bigint[])`)).map(toSession);
+  return (await queryRows<Record<string, unknown>>(em, sql`/* sessionsByIds */ SELECT * FROM call_sessions WHERE id = ANY(${[...ids]}::bigint[])`)).map(toSession);
 }
 
 export async function campaignsByIds(em: EntityManager, ids: readonly number[]): Promise<Campaign[]> {
-  return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM campaigns WHERE id = ANY(${[...ids]}::bigint[])`)).map(toCampaign);
+  return (await queryRows<Record<string, unknown>>(em, sql`/* campaignsByIds */ SELECT * FROM campaigns WHERE id = ANY(${[...ids]}::bigint[])`)).map(toCampaign);
 }
 
 export async function listCampaigns(em: EntityManager): Promise<Campaign[]> {
-  return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM campaigns ORDER BY name`)).map(toCampaign);
+  return (await queryRows<Record<string, unknown>>(em, sql`/* campaigns */ SELECT * FROM campaigns ORDER BY name`)).map(toCampaign);
 }
 
 /** A request with its place in the line: requests ahead of it (higher priority, then older) + 1; null once not queued. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryRows, sql } from '../../db/sql.js';
+import { notify } from './events.sql.js';
 import type { QueueType } from '../queue-type.js';
 
 /**
@@ -33,6 +33,6 @@ export interface EventPublisher {
 export const pgNotifyPublisher: EventPublisher = {
   async publish(em, event) {
     const payload = JSON.stringify({ ...event, at: new Date().toISOString() });
-    await queryRows(em, sql`SELECT pg_notify(${EVENT_CHANNEL}, ${payload})`);
+    await notify(em, EVENT_CHANNEL, payload);
   },
 };

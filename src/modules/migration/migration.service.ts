@@ -1,16 +1,20 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.js';
-import { rowMapper } from '../../db/rows.js';
 import { SessionLock } from '../../db/session-lock.js';
-import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { Logger } from '../../logger.js';
 import { badInput, conflict, DomainError } from '../errors.js';
 import type { EventPublisher } from '../events/events.js';
+import { phaseTransaction } from '../operation.js';
 import { toEntryRecord, type QueueEntryRecord } from '../queue/queue-entry.js';
 import type { MigrationRun } from './migration.entity.js';
 import * as statements from './migration.sql.js';
 import type { MigrationPhaseWatcher } from './phase-watcher.js';
-import { copiesLegacy, flagsOf, lockPhase, nextPhase, readPhase, type MigrationPhase, type PhaseFlags } from './phases.js';
+import { readPhase } from './phase.sql.js';
+import { copiesLegacy, flagsOf, nextPhase, type MigrationPhase, type PhaseFlags } from './phases.js';
+import {
+  failInterruptedRuns, finishRunRow, insertRun, listRuns, lockPhaseRow, migrationState, phaseHistory, phaseProgress,
+  readOnlySnapshot, recordBatch, resumableApply, runById, runningRun, writePhase,
+} from './runs.sql.js';
 
 export const BATCH_SIZE_MAX = 50_000;
 export const DEFAULT_BATCH_SIZE = 5_000;
@@ -23,7 +27,6 @@ const RETRYABLE = new Set(['40001', '40P01']);
 
 /** A migration_runs row. */
 export type MigrationRunRecord = MigrationRun;
-const toRun = rowMapper<MigrationRunRecord>(['started_at', 'finished_at']);
 
 export interface PhaseChange {
   from: MigrationPhase;
@@ -87,35 +90,32 @@ export class QueueMigration {
   constructor(private readonly deps: QueueMigrationDeps) {}
 
   async status(em: EntityManager): Promise<MigrationStatusRecord> {
-    const row = await queryOne<{ phase: MigrationPhase; changed_at: string; changed_by: string; reason: string | null }>(em, sql`
-      SELECT phase, changed_at, changed_by, reason FROM migration_state`);
-    const phase = row!.phase;
+    const row = await migrationState(em);
+    const phase = row.phase;
     const next = nextPhase(phase);
     return {
-      phase, flags: flagsOf(phase), changedAt: new Date(row!.changed_at), changedBy: row!.changed_by, reason: row!.reason,
+      phase, flags: flagsOf(phase), changedAt: new Date(row.changed_at), changedBy: row.changed_by, reason: row.reason,
       nextPhase: next, blockers: next ? await this.blockers(em, next) : [],
     };
   }
 
   async history(em: EntityManager, last: number): Promise<PhaseChange[]> {
-    const rows = await queryRows<{ from_phase: MigrationPhase; to_phase: MigrationPhase; actor: string; reason: string | null; changed_at: string }>(em, sql`
-      SELECT from_phase, to_phase, actor, reason, changed_at FROM migration_phase_changes ORDER BY id DESC LIMIT ${last}`);
+    const rows = await phaseHistory(em, last);
     return rows.map((r) => ({ from: r.from_phase, to: r.to_phase, actor: r.actor, reason: r.reason, at: new Date(r.changed_at) }));
   }
 
   async runs(em: EntityManager, last: number): Promise<MigrationRunRecord[]> {
-    return (await queryRows<Record<string, unknown>>(em, sql`SELECT * FROM migration_runs ORDER BY id DESC LIMIT ${last}`)).map(toRun);
+    return listRuns(em, last);
   }
 
   async run(em: EntityManager, id: number): Promise<MigrationRunRecord | null> {
-    const row = await queryOne<Record<string, unknown>>(em, sql`SELECT * FROM migration_runs WHERE id = ${id}`);
-    return row ? toRun(row) : null;
+    return runById(em, id);
   }
 
   /** Changes nothing: one repeatable-read snapshot, rolled back. */
   async preview(): Promise<PreviewRecord> {
     return this.deps.orm.em.fork().transactional(async (em) => {
-      await queryRows(em, sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`);
+      await readOnlySnapshot(em);
       const byLegacyType = await statements.legacyTypeCounts(em);
       const found = await statements.conflicts(em, LIST_LIMIT);
       return {
@@ -148,12 +148,7 @@ export class QueueMigration {
     try {
       // An interrupted apply is continued after its last batch — unless the phase changed
       // since it started (after a rollback, rows it had copied may have changed unmirrored).
-      const previous = await queryOne<{ id: number; last_legacy_id: string | null }>(this.deps.orm.em.fork(), sql`
-        SELECT r.id, r.last_legacy_id FROM migration_runs r
-         WHERE r.kind = 'apply' AND r.id = (SELECT max(id) FROM migration_runs WHERE kind = 'apply')
-           AND r.status = 'failed' AND r.last_legacy_id IS NOT NULL
-           AND r.started_at > (SELECT max(changed_at) FROM migration_phase_changes)`);
-      const resumed = previous ? { runId: previous.id, afterId: Number(previous.last_legacy_id) } : null;
+      const resumed = await resumableApply(this.deps.orm.em.fork());
       const run = await this.startRun('apply', actor, batchSize, resumed);
       const work = this.executeApply(run, batchSize, resumed?.afterId ?? 0).finally(() => lock.release());
       if (wait) return await work;
@@ -173,7 +168,7 @@ export class QueueMigration {
       const run = await this.startRun('validate', actor, null, null);
       try {
         const compared = await this.deps.orm.em.fork().transactional(async (em) => {
-          await queryRows(em, sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`);
+          await readOnlySnapshot(em);
           return statements.compareStores(em, LIST_LIMIT);
         });
         const mismatchCount = compared.byType.reduce((n, t) => n + t.mismatches, 0);
@@ -254,14 +249,7 @@ export class QueueMigration {
   /** What moving to `to` still needs (empty: nothing). */
   private async blockers(em: EntityManager, to: MigrationPhase): Promise<string[]> {
     if (to !== 'BACKFILLED' && to !== 'READ_NEW') return [];
-    const row = await queryOne<{ dual_since: string | null; apply_done: string | null; validated: string | null; passed: boolean | null; mismatches: number | null }>(em, sql`
-      WITH dual AS (SELECT max(changed_at) AS at FROM migration_phase_changes WHERE to_phase = 'DUAL_WRITE'),
-           apply AS (SELECT max(finished_at) AS at FROM migration_runs, dual
-                      WHERE kind = 'apply' AND status = 'succeeded' AND started_at >= dual.at),
-           validation AS (SELECT started_at, (stats->>'passed')::boolean AS passed, (stats->>'mismatchCount')::int AS mismatches
-                            FROM migration_runs WHERE kind = 'validate' AND status = 'succeeded' ORDER BY id DESC LIMIT 1)
-      SELECT dual.at AS dual_since, apply.at AS apply_done, v.started_at AS validated, v.passed, v.mismatches
-        FROM dual, apply LEFT JOIN validation v ON true`);
+    const row = await phaseProgress(em);
     const missing: string[] = [];
     if (!row?.apply_done) {
       missing.push('no applyQueueMigration has completed since the phase entered DUAL_WRITE'
@@ -292,49 +280,36 @@ export class QueueMigration {
    */
   private async updatePhase(em: EntityManager, to: MigrationPhase, actor: string, reason: string | null,
     expected: MigrationPhase | null): Promise<MigrationPhase> {
-    await queryRows(em, sql`SELECT set_config('lock_timeout', ${PHASE_LOCK_TIMEOUT}, true)`);
-    let before: { phase: MigrationPhase } | null | undefined;
+    let from: MigrationPhase;
     try {
-      before = await queryOne<{ phase: MigrationPhase }>(em, sql`SELECT phase FROM migration_state FOR UPDATE`);
+      from = await lockPhaseRow(em, PHASE_LOCK_TIMEOUT);
     } catch (error) {
       if ((error as { code?: string }).code === '55P03') {
         throw conflict(`write transactions kept the phase busy for ${PHASE_LOCK_TIMEOUT}; try again`, { requested: to });
       }
       throw error;
     }
-    const from = before!.phase;
     if (expected && from !== expected) throw conflict(`the phase changed meanwhile: it is now ${from}`, { phase: from });
-    await queryRows(em, sql`UPDATE migration_state SET phase = ${to}, changed_at = now(), changed_by = ${actor}, reason = ${reason}`);
-    await queryRows(em, sql`INSERT INTO migration_phase_changes (from_phase, to_phase, actor, reason)
-      VALUES (${from}, ${to}, ${actor}, ${reason})`);
+    await writePhase(em, from, to, actor, reason);
     return from;
   }
 
   private async lockRuns(): Promise<SessionLock> {
     const lock = await SessionLock.tryAcquire(this.deps.databaseUrl, LOCK_KEY, 'callqueue-queue-migration');
     if (!lock) {
-      const running = await queryOne<{ id: number; kind: string }>(this.deps.orm.em.fork(), sql`
-        SELECT id, kind FROM migration_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1`);
+      const running = await runningRun(this.deps.orm.em.fork());
       throw conflict(running
         ? `a migration ${running.kind} is running (run ${running.id}); wait for it to finish (migrationProgress)`
         : 'another migration run is starting; try again shortly', running ? { runId: String(running.id) } : {});
     }
     // Holding the lock, a row still 'running' belongs to an instance that died mid-run.
-    await queryRows(this.deps.orm.em.fork(), sql`UPDATE migration_runs
-      SET status = 'failed', finished_at = now(), error = 'interrupted: the instance running it stopped'
-      WHERE status = 'running'`);
+    await failInterruptedRuns(this.deps.orm.em.fork());
     return lock;
   }
 
   private async startRun(kind: MigrationRunRecord['kind'], actor: string, batchSize: number | null,
     resumed: { runId: number; afterId: number } | null): Promise<MigrationRunRecord> {
-    const row = await queryOne<Record<string, unknown>>(this.deps.orm.em.fork(), sql`
-      INSERT INTO migration_runs (kind, batch_size, actor, total_rows, processed_rows, last_legacy_id, stats)
-      SELECT ${kind}, ${batchSize}, ${actor}, (SELECT count(*) FROM call_queue),
-             ${resumed ? sql`(SELECT count(*) FROM call_queue WHERE id <= ${resumed.afterId})` : sql`0`},
-             ${resumed?.afterId ?? null}, ${JSON.stringify(resumed ? { resumedFrom: resumed.runId } : {})}::jsonb
-      RETURNING *`);
-    return toRun(row!);
+    return insertRun(this.deps.orm.em.fork(), kind, actor, batchSize, resumed);
   }
 
   private async executeApply(run: MigrationRunRecord, batchSize: number, afterId: number): Promise<MigrationRunRecord> {
@@ -350,8 +325,7 @@ export class QueueMigration {
         const copied = await this.inPhaseTransaction(run.id, async (em) => {
           const batch = await statements.copyBatch(em, last, batchSize);
           if (batch.rows > 0) {
-            await queryRows(em, sql`UPDATE migration_runs SET processed_rows = processed_rows + ${batch.rows},
-              last_legacy_id = ${batch.lastId} WHERE id = ${run.id}`);
+            await recordBatch(em, run.id, batch.rows, batch.lastId);
             await this.deps.events.publish(em, { topic: 'migrationProgress', runId: run.id });
           }
           return batch;
@@ -373,8 +347,7 @@ export class QueueMigration {
   private async inPhaseTransaction<T>(runId: number, fn: (em: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.deps.orm.em.fork().transactional(async (em) => {
-          const phase = await lockPhase(em);
+        return await phaseTransaction({ em: this.deps.orm.em.fork() }, async ({ em, phase }) => {
           if (!copiesLegacy(phase)) {
             throw conflict(`the phase changed to ${phase} during the apply; run ${runId} stopped`, { phase });
           }
@@ -390,15 +363,11 @@ export class QueueMigration {
 
   private async finishRun(id: number, status: 'succeeded' | 'failed', error: string | null, stats: Record<string, unknown>,
     processed: number | null): Promise<MigrationRunRecord> {
-    const run = await this.deps.orm.em.fork().transactional(async (em) => {
-      const row = await queryOne<Record<string, unknown>>(em, sql`
-        UPDATE migration_runs SET status = ${status}, finished_at = now(), error = ${error},
-               stats = stats || ${JSON.stringify(stats)}::jsonb, processed_rows = coalesce(${processed}::int, processed_rows)
-         WHERE id = ${id} RETURNING *`);
+    return this.deps.orm.em.fork().transactional(async (em) => {
+      const run = await finishRunRow(em, id, status, error, stats, processed);
       await this.deps.events.publish(em, { topic: 'migrationProgress', runId: id });
-      return row!;
+      return run;
     });
-    return toRun(run);
   }
 
   private async failRun(id: number, error: unknown): Promise<MigrationRunRecord> {

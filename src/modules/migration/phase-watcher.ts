@@ -4,7 +4,8 @@ import type { Logger } from '../../logger.js';
 import type { Metrics } from '../../metrics.js';
 import type { QueueReads } from '../queue/queue.service.js';
 import type { QueueStore } from '../queue-type.js';
-import { flagsOf, PHASES, readPhase, storeOf, type MigrationPhase } from './phases.js';
+import { readPhase } from './phase.sql.js';
+import { flagsOf, PHASES, storeOf, type MigrationPhase } from './phases.js';
 
 /**
  * This instance's view of the migration phase, for reads outside a write transaction

@@ -1,5 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, sql } from '../../db/sql.js';
 import type { QueueStore } from '../queue-type.js';
 
 /** The phases of the legacy migration, in the only order they may be taken. */
@@ -30,21 +28,6 @@ export const flagsOf = (phase: MigrationPhase): PhaseFlags => FLAGS[phase];
 /** The phases in which an apply may copy: legacy is read, and its writes reach both sides. */
 export const copiesLegacy = (phase: MigrationPhase): boolean => FLAGS[phase].readsFrom === 'legacy' && FLAGS[phase].writesSeparated;
 export const nextPhase = (phase: MigrationPhase): MigrationPhase | null => PHASES[PHASES.indexOf(phase) + 1] ?? null;
-
-/**
- * The phase a write transaction works in, share-locked until it commits: a phase change waits
- * for the writes in flight, and the writes after it see the new phase. Every instance decides
- * by this row, whatever it last polled.
- */
-export async function lockPhase(em: EntityManager): Promise<MigrationPhase> {
-  const row = await queryOne<{ phase: MigrationPhase }>(em, sql`/* lockPhase */ SELECT migration_phase_for_write() AS phase`);
-  return row!.phase;
-}
-
-export async function readPhase(em: EntityManager): Promise<MigrationPhase> {
-  const row = await queryOne<{ phase: MigrationPhase }>(em, sql`/* readPhase */ SELECT phase FROM migration_state`);
-  return row!.phase;
-}
 
 /** The queue store a phase reads from and the service writes first: the one choice of store. */
 export const storeOf = (phase: MigrationPhase): QueueStore => FLAGS[phase].readsFrom;

@@ -81,27 +81,27 @@ export async function listEntryPages(em: EntityManager, store: QueueStore, reque
                  ORDER BY e.priority_score DESC, e.available_from, e.id
                  LIMIT ${r.limit}) q)`;
   });
-  return queryRows(em, joinSql(parts, ' UNION ALL '));
+  return queryRows(em, sql`/* listEntryPages */ ${joinSql(parts, ' UNION ALL ')}`);
 }
 
 /* entriesByIds */
 export async function entriesByIds(em: EntityManager, store: QueueStore, ids: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) => sql`${selectEntry(store, t)} WHERE e.id = ANY(${[...ids]}::bigint[])`);
-  return queryRows(em, joinSql(parts, ' UNION ALL '));
+  return queryRows(em, sql`/* entriesByIds */ ${joinSql(parts, ' UNION ALL ')}`);
 }
 
 /* liveEntriesByUsers */
 export async function liveEntriesByUsers(em: EntityManager, store: QueueStore, userIds: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) =>
     sql`${selectEntry(store, t)} WHERE e.user_id = ANY(${[...userIds]}::bigint[]) AND e.status IN ('pending', 'assigned')`);
-  return queryRows(em, joinSql(parts, ' UNION ALL '));
+  return queryRows(em, sql`/* liveEntriesByUsers */ ${joinSql(parts, ' UNION ALL ')}`);
 }
 
 /* assignedEntriesByAgents */
 export async function assignedEntriesByAgents(em: EntityManager, store: QueueStore, agentIds: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) =>
     sql`${selectEntry(store, t)} WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'`);
-  return queryRows(em, joinSql(parts, ' UNION ALL '));
+  return queryRows(em, sql`/* assignedEntriesByAgents */ ${joinSql(parts, ' UNION ALL ')}`);
 }
 
 export interface QueueStatsRow {
@@ -124,5 +124,5 @@ export async function queueStats(em: EntityManager, store: QueueStore, queueType
            (avg(extract(epoch FROM now() - enqueued_at)) FILTER (WHERE status = 'pending'))::float8 AS average_wait_seconds
       FROM ${raw(QUEUE_TABLE[store][t])}
      WHERE status IN ('pending', 'assigned')`);
-  return queryRows(em, joinSql(parts, ' UNION ALL '));
+  return queryRows(em, sql`/* queueStats */ ${joinSql(parts, ' UNION ALL ')}`);
 }

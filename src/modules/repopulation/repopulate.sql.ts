@@ -73,8 +73,8 @@ async function buildTarget(em: EntityManager, store: QueueStore, queueType: Queu
       JOIN claimants c ON c.user_id = top.user_id
       JOIN user_call_scores s ON s.user_id = top.user_id
       ${requirements}`);
-  await queryRows(em, sql`CREATE UNIQUE INDEX ON repopulation_target (user_id)`);
-  await queryRows(em, sql`ANALYZE repopulation_target`);
+  await queryRows(em, sql`/* indexRepopulationTarget */ CREATE UNIQUE INDEX ON repopulation_target (user_id)`);
+  await queryRows(em, sql`/* analyzeRepopulationTarget */ ANALYZE repopulation_target`);
 }
 
 /** The entry columns a rebuild refreshes, as `e.x IS DISTINCT FROM t.x` pairs and `x = t.x` assignments. */
@@ -139,7 +139,7 @@ export async function rebuildQueue(
        WHERE b.id = e.id AND t.user_id = e.user_id
       RETURNING e.priority_score <> b.priority_score AS moved)
     SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
-  const live = await queryOne<{ n: number }>(em, sql`SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
+  const live = await queryOne<{ n: number }>(em, sql`/* liveEntryCount */ SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
   return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
 }
 

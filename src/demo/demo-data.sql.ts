@@ -13,7 +13,7 @@ const UNSIGNED = 1200;
 
 export async function loadDemoData(em: EntityManager): Promise<{ loaded: boolean; claimants: number }> {
   return em.transactional(async (tx) => {
-    const present = await queryOne<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM agents WHERE email LIKE '%@demo.callqueue'`);
+    const present = await queryOne<{ n: number }>(tx, sql`/* demoPresent */ SELECT count(*)::int AS n FROM agents WHERE email LIKE '%@demo.callqueue'`);
     if (present && present.n > 0) return { loaded: false, claimants: CLAIMANTS };
     const statements = [
       sql`INSERT INTO agents (name, email, status)
