@@ -1,8 +1,7 @@
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/database.js';
-import { createOrm } from '../db/orm.js';
-import { createLogger } from '../logger.js';
 import type { Migration } from '@mikro-orm/migrations';
+import { createLogger } from '../logger.js';
+import { runWithDatabase } from './with-database.js';
 
 /**
  * npm run db:migrate                 apply pending migrations
@@ -10,13 +9,11 @@ import type { Migration } from '@mikro-orm/migrations';
  * npm run db:migrate -- --down [--to NAME]   revert the last migration (or down to NAME)
  * npm run db:migrate -- --status     list applied and pending migrations
  */
-async function main(): Promise<void> {
+function main(): void {
   const args = process.argv.slice(2);
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const database = await openDatabase(config, logger);
-  const orm = await createOrm({ url: database.url, poolSize: 2 });
-  try {
+  runWithDatabase(config, logger, async (orm) => {
     const migrator = orm.getMigrator();
     const toIndex = args.indexOf('--to');
     const to = toIndex >= 0 ? args[toIndex + 1] : undefined;
@@ -42,13 +39,7 @@ async function main(): Promise<void> {
       const applied = await migrator.up(to ? { to } : undefined);
       process.stdout.write(`applied: ${applied.map((m) => m.name).join(', ') || 'nothing (up to date)'}\n`);
     }
-  } finally {
-    await orm.close(true);
-    await database.stop();
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+main();

@@ -10,7 +10,9 @@ import { authResolvers } from './resolvers/auth.js';
 import { callbackResolvers } from './resolvers/callback.js';
 import { claimantResolvers } from './resolvers/claimant.js';
 import { conversionResolvers } from './resolvers/conversion.js';
-import { operationResolvers } from './resolvers/operations.js';
+import { claimantFactResolvers } from './resolvers/claimant-facts.js';
+import { queueWriteResolvers } from './resolvers/queue-writes.js';
+import { scoreResolvers } from './resolvers/score.js';
 import { lineResolvers } from './resolvers/lines.js';
 import { queueResolvers } from './resolvers/queue.js';
 import { migrationResolvers } from './resolvers/migration.js';
@@ -35,7 +37,8 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 }
 
 const domainResolvers: Resolvers[] = [
-  queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers, operationResolvers,
+  queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
+  claimantFactResolvers, queueWriteResolvers, scoreResolvers,
   subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers,
 ];
 

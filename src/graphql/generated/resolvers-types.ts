@@ -51,9 +51,13 @@ export type Agent = {
 
 /** What an agent is doing now. */
 export type AgentStatus =
+  /** Ready for the next claimant. */
   | 'available'
+  /** Not working now. */
   | 'offline'
+  /** On a call now. */
   | 'on_call'
+  /** Finishing the notes of the last call. */
   | 'wrap_up';
 
 /** An agent's work since midnight UTC. */
@@ -113,6 +117,7 @@ export type CallOutcomeInput = {
   entryId: Scalars['ID']['input'];
   /** Free text for the record (at most 2,000 characters). */
   notes?: InputMaybe<Scalars['String']['input']>;
+  /** What happened on the call. */
   outcome: CallOutcome;
 };
 
@@ -123,21 +128,30 @@ export type CallOutcomeResult = {
   conversion?: Maybe<Conversion>;
   /** The entry, now completed, pending again (after its cooldown) or removed. */
   entry: QueueEntry;
+  /** The claimant's score row after the attempt was counted. */
   score: UserCallScore;
 };
 
 /** A call waiting for a free line. */
 export type CallRequest = {
   __typename?: 'CallRequest';
+  /** The agent who asked for the call. */
   agent?: Maybe<Agent>;
+  /** DIRECT or CAMPAIGN. */
   callType: CallType;
+  /** The campaign of a CAMPAIGN call. */
   campaign?: Maybe<Campaign>;
+  /** The claimant to call. */
   claimant?: Maybe<Claimant>;
+  /** When it was cancelled or expired. */
   closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it joined the line (its place in first-in first-out order). */
   createdAt: Scalars['DateTime']['output'];
+  /** When it got a line (null until DISPATCHED). */
   dispatchedAt?: Maybe<Scalars['DateTime']['output']>;
   /** ceil(position × average recent call duration ÷ lines); null once not queued. */
   estimatedWaitSeconds?: Maybe<Scalars['Int']['output']>;
+  /** The request's id. */
   id: Scalars['ID']['output'];
   /** 1 = next to get a line; null once not queued. */
   position?: Maybe<Scalars['Int']['output']>;
@@ -145,11 +159,15 @@ export type CallRequest = {
   priority: Scalars['Int']['output'];
   /** The session it became, once dispatched. */
   session?: Maybe<CallSession>;
+  /** QUEUED while it waits for a line. */
   status: CallRequestStatus;
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 
+/** Where a call request waiting for a line stands. */
 export type CallRequestStatus =
+  /** Cancelled by its agent (cancelCallRequest), or the claimant got on a call another way. */
   | 'cancelled'
   /** A line was free: its session started. */
   | 'dispatched'
@@ -161,29 +179,42 @@ export type CallRequestStatus =
 /** A call on a line, from start to end. */
 export type CallSession = {
   __typename?: 'CallSession';
+  /** The agent on the call. */
   agent?: Maybe<Agent>;
+  /** DIRECT or CAMPAIGN. */
   callType: CallType;
+  /** The campaign of a CAMPAIGN call. */
   campaign?: Maybe<Campaign>;
+  /** The claimant called. */
   claimant?: Maybe<Claimant>;
+  /** When it ended (null while active). */
   endedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The session's id. */
   id: Scalars['ID']['output'];
   /** The outcome given when it ended (lower case, as stored). */
   outcome?: Maybe<Scalars['String']['output']>;
+  /** When the line was taken. */
   startedAt: Scalars['DateTime']['output'];
+  /** ACTIVE while it holds a line. */
   status: CallSessionStatus;
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 
+/** Where a call session stands. */
 export type CallSessionStatus =
   /** On a line now. */
   | 'active'
+  /** Ended with an outcome (endCall, recordCallOutcome). */
   | 'completed'
   /** Ended by the reaper after CALL_MAX_DURATION_SECONDS (a desktop that never hung up). */
   | 'failed';
 
 /** A direct call (an agent dialling one claimant, priority 100) or a campaign call (priority 0). */
 export type CallType =
+  /** A call of a dialer campaign; waits behind direct calls for a line. */
   | 'campaign'
+  /** A call an agent starts for one claimant; dispatched before campaign calls. */
   | 'direct';
 
 /** A call promised to a claimant for a given time. */
@@ -195,11 +226,13 @@ export type Callback = {
   claimant?: Maybe<Claimant>;
   /** When it was completed, cancelled or missed. */
   closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was scheduled. */
   createdAt: Scalars['DateTime']['output'];
   /** When callbackDue was announced for it. */
   dueNotifiedAt?: Maybe<Scalars['DateTime']['output']>;
   /** The claimant's live entry, while it carries this callback. */
   entry?: Maybe<QueueEntry>;
+  /** The callback's id. */
   id: Scalars['ID']['output'];
   /** The queue the callback's entry is in. */
   queueType: QueueType;
@@ -207,6 +240,7 @@ export type Callback = {
   reason: Scalars['String']['output'];
   /** When the call is due. */
   scheduledFor: Scalars['DateTime']['output'];
+  /** PENDING until the call is made (COMPLETED), cancelled, or missed. */
   status: CallbackStatus;
   /** The claimant's user id. */
   userId: Scalars['ID']['output'];
@@ -215,17 +249,24 @@ export type Callback = {
 /** A page of callbacks, soonest first. */
 export type CallbackConnection = {
   __typename?: 'CallbackConnection';
+  /** The callbacks of this page with their cursors. */
   edges: Array<CallbackEdge>;
+  /** The callbacks of this page. */
   nodes: Array<Callback>;
+  /** Whether another page follows, and the cursor to get it. */
   pageInfo: PageInfo;
 };
 
+/** One callback of a page, with its cursor. */
 export type CallbackEdge = {
   __typename?: 'CallbackEdge';
+  /** Pass as `after` to continue after this callback. */
   cursor: Scalars['String']['output'];
+  /** The callback. */
   node: Callback;
 };
 
+/** A call promised to a claimant for a time. */
 export type CallbackInput = {
   /** The agent who should call. An AGENT key may omit it (itself) or give its own id; ADMIN may leave it empty (anyone). */
   agentId?: InputMaybe<Scalars['ID']['input']>;
@@ -233,6 +274,7 @@ export type CallbackInput = {
   reason: Scalars['String']['input'];
   /** When to call: in the future, at most 30 days ahead. */
   scheduledFor: Scalars['DateTime']['input'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
 
@@ -250,29 +292,41 @@ export type CallbackStatus =
 /** A dialer campaign over one queue. */
 export type Campaign = {
   __typename?: 'Campaign';
+  /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The campaign's id. */
   id: Scalars['ID']['output'];
+  /** Its unique name. */
   name: Scalars['String']['output'];
+  /** The queue whose claimants it calls. */
   queueType: QueueType;
+  /** ACTIVE or PAUSED. */
   status: CampaignStatus;
 };
 
+/** Whether a campaign may start calls. */
 export type CampaignStatus =
+  /** Its calls are started (or queued for a line). */
   | 'active'
+  /** Its calls are refused with CONFLICT until it is resumed. */
   | 'paused';
 
 /** A document a claimant owes. */
 export type ClaimRequirement = {
   __typename?: 'ClaimRequirement';
+  /** The claim it belongs to. */
   claimId: Scalars['ID']['output'];
   /** When the document is due. */
   deadline?: Maybe<Scalars['DateTime']['output']>;
+  /** The requirement's id (markRequirementReceived takes it). */
   id: Scalars['ID']['output'];
   /** When the document was received. */
   receivedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Kind of document, for example medical_records or police_report. */
   requirementType: Scalars['String']['output'];
+  /** PENDING, RECEIVED or WAIVED. */
   status: RequirementStatus;
+  /** The claimant who owes it. */
   userId: Scalars['ID']['output'];
 };
 
@@ -285,7 +339,9 @@ export type Claimant = {
   convertedAt?: Maybe<Scalars['DateTime']['output']>;
   /** True when the claimant must not be called. */
   doNotCall: Scalars['Boolean']['output'];
+  /** Given name (null when the claims platform did not send one). */
   firstName?: Maybe<Scalars['String']['output']>;
+  /** Family name (null when the claims platform did not send one). */
   lastName?: Maybe<Scalars['String']['output']>;
   /** Phone number to call. */
   phone?: Maybe<Scalars['String']['output']>;
@@ -310,6 +366,7 @@ export type Claimant = {
 /** What a claimant fact changed. */
 export type ClaimantFactResult = {
   __typename?: 'ClaimantFactResult';
+  /** The claimant after the change. */
   claimant: Claimant;
   /** The conversion the fact completed, if it did. */
   conversion?: Maybe<Conversion>;
@@ -319,11 +376,15 @@ export type ClaimantFactResult = {
 
 /** A claimant as the claims platform knows it. Created when unknown, updated otherwise. */
 export type ClaimantInput = {
+  /** The claim's id on the claims platform. */
   claimId: Scalars['ID']['input'];
   /** Set true when the claimant must not be called. */
   doNotCall?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Given name, 1–100 characters. */
   firstName?: InputMaybe<Scalars['String']['input']>;
+  /** Family name, 1–100 characters. */
   lastName?: InputMaybe<Scalars['String']['input']>;
+  /** Digits, an optional leading + and spaces, dashes or parentheses. */
   phone?: InputMaybe<Scalars['String']['input']>;
   /** IANA time zone, for example America/Chicago. Default UTC for a new claimant. */
   timezone?: InputMaybe<Scalars['String']['input']>;
@@ -334,21 +395,27 @@ export type ClaimantInput = {
 /** A claimant who signed and delivered every document: it has left every queue. */
 export type Conversion = {
   __typename?: 'Conversion';
+  /** Value of the claim, when known. */
   claimValue?: Maybe<Scalars['Float']['output']>;
   /** The claimant. */
   claimant?: Maybe<Claimant>;
   /** Every agent who called the claimant. */
   contributingAgentIds: Array<Scalars['ID']['output']>;
+  /** Why, as given when it was recorded. */
   conversionReason?: Maybe<Scalars['String']['output']>;
   /** How it converted, for example signature_and_documents or manual. */
   conversionType: Scalars['String']['output'];
+  /** When it converted. */
   convertedAt: Scalars['DateTime']['output'];
   /** Kinds of documents received. */
   documentsReceived: Array<Scalars['String']['output']>;
+  /** Commission expected, when known. */
   estimatedCommission?: Maybe<Scalars['Float']['output']>;
   /** The score when it converted. */
   finalScore?: Maybe<Scalars['Int']['output']>;
+  /** The conversion's id. */
   id: Scalars['ID']['output'];
+  /** When the claimant was last called before converting. */
   lastCallAt?: Maybe<Scalars['DateTime']['output']>;
   /** The queue the claimant was in when it converted. */
   previousQueueType?: Maybe<QueueType>;
@@ -356,6 +423,7 @@ export type Conversion = {
   primaryAgent?: Maybe<Agent>;
   /** Requirements met (received or waived). */
   requirementsMet: Array<Scalars['String']['output']>;
+  /** Whether the signature was obtained at conversion. */
   signatureObtained: Scalars['Boolean']['output'];
   /** Call attempts made in all. */
   totalCallAttempts: Scalars['Int']['output'];
@@ -366,42 +434,61 @@ export type Conversion = {
 /** A page of conversions, newest first. */
 export type ConversionConnection = {
   __typename?: 'ConversionConnection';
+  /** The conversions of this page with their cursors. */
   edges: Array<ConversionEdge>;
+  /** The conversions of this page. */
   nodes: Array<Conversion>;
+  /** Whether another page follows, and the cursor to get it. */
   pageInfo: PageInfo;
 };
 
 /** Conversions counted per primary agent. */
 export type ConversionCountByAgent = {
   __typename?: 'ConversionCountByAgent';
+  /** The primary agent (null: no call on record). */
   agent?: Maybe<Agent>;
+  /** Conversions credited to the agent. */
   count: Scalars['Int']['output'];
 };
 
 /** Conversions counted per queue. */
 export type ConversionCountByQueue = {
   __typename?: 'ConversionCountByQueue';
+  /** Conversions from it. */
   count: Scalars['Int']['output'];
+  /** The queue they converted from (null: none on record). */
   queueType?: Maybe<QueueType>;
 };
 
+/** One conversion of a page, with its cursor. */
 export type ConversionEdge = {
   __typename?: 'ConversionEdge';
+  /** Pass as `after` to continue after this conversion. */
   cursor: Scalars['String']['output'];
+  /** The conversion. */
   node: Conversion;
 };
 
 /** Conversion figures over a time range. */
 export type ConversionStats = {
   __typename?: 'ConversionStats';
+  /** Mean call attempts before converting (null with none). */
   averageCallAttempts?: Maybe<Scalars['Float']['output']>;
+  /** Mean score at conversion (null with none). */
   averageFinalScore?: Maybe<Scalars['Float']['output']>;
+  /** Counts per queue converted from, largest first. */
   byPreviousQueue: Array<ConversionCountByQueue>;
+  /** Counts per primary agent, largest first. */
   byPrimaryAgent: Array<ConversionCountByAgent>;
+  /** Start of the range, as asked (null: open). */
   from?: Maybe<Scalars['DateTime']['output']>;
+  /** End of the range, as asked (null: open). */
   to?: Maybe<Scalars['DateTime']['output']>;
+  /** Conversions in the range. */
   total: Scalars['Int']['output'];
+  /** Sum of the known claim values. */
   totalClaimValue: Scalars['Float']['output'];
+  /** Sum of the known commissions. */
   totalEstimatedCommission: Scalars['Float']['output'];
 };
 
@@ -413,6 +500,7 @@ export type ConvertInput = {
   estimatedCommission?: InputMaybe<Scalars['Float']['input']>;
   /** Why, for the record. */
   reason?: InputMaybe<Scalars['String']['input']>;
+  /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
 
@@ -420,7 +508,9 @@ export type ConvertInput = {
 export type EnqueueInput = {
   /** 0–9999; derived from the score policy when absent. */
   priorityScore?: InputMaybe<Scalars['Int']['input']>;
+  /** The queue to put it in. */
   queueType: QueueType;
+  /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
 
@@ -435,23 +525,34 @@ export type EntryStatus =
   /** Taken out of the queue (invalid, transitioned, converted or removed by hand). */
   | 'removed';
 
+/** A call an agent starts. */
 export type InitiateCallInput = {
+  /** The agent making the call (an AGENT key: its own id). */
   agentId: Scalars['ID']['input'];
+  /** DIRECT, or CAMPAIGN with a campaignId. */
   callType: CallType;
   /** Required for CAMPAIGN calls; the campaign must be active. */
   campaignId?: InputMaybe<Scalars['ID']['input']>;
+  /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
 
+/** What initiateCall did: a call started on a free line, or a request queued for one. */
 export type InitiateCallResult = {
   __typename?: 'InitiateCallResult';
+  /** Expected wait for a line, from recent call durations (when QUEUED). */
   estimatedWaitSeconds?: Maybe<Scalars['Int']['output']>;
+  /** Place in the line, 1 = next (when QUEUED); follow it with callRequestUpdated. */
   position?: Maybe<Scalars['Int']['output']>;
+  /** The call request, when QUEUED. */
   request?: Maybe<CallRequest>;
+  /** The active session, when STARTED. */
   session?: Maybe<CallSession>;
+  /** STARTED or QUEUED. */
   status: InitiateCallStatus;
 };
 
+/** What initiateCall did. */
 export type InitiateCallStatus =
   /** All lines were busy: the call waits for one (`request`, `position`, `estimatedWaitSeconds`). */
   | 'QUEUED'
@@ -461,7 +562,9 @@ export type InitiateCallStatus =
 /** The lines now. */
 export type LineStatus = {
   __typename?: 'LineStatus';
+  /** Lines in use now (active call sessions). */
   active: Scalars['Int']['output'];
+  /** Lines free now: limit − active. */
   available: Scalars['Int']['output'];
   /** Mean duration of the last 50 calls of the past 24 hours; null without history. */
   averageCallSeconds?: Maybe<Scalars['Float']['output']>;
@@ -471,20 +574,28 @@ export type LineStatus = {
   estimatedDirectWaitSeconds: Scalars['Int']['output'];
   /** MAX_CONCURRENT_CALLS. */
   limit: Scalars['Int']['output'];
+  /** When the longest-waiting request joined (null: none waits). */
   oldestQueuedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Campaign call requests waiting for a line. */
   queuedCampaign: Scalars['Int']['output'];
+  /** Direct call requests waiting for a line. */
   queuedDirect: Scalars['Int']['output'];
 };
 
 /** Something the copy cannot take as it is, and what it will do about it. */
 export type MigrationConflict = {
   __typename?: 'MigrationConflict';
+  /** The entries involved. */
   entryIds: Array<Scalars['ID']['output']>;
+  /** What the conflict is. */
   kind: MigrationConflictKind;
+  /** What applyQueueMigration will do about it. */
   resolution: Scalars['String']['output'];
+  /** The claimant concerned. */
   userId: Scalars['ID']['output'];
 };
 
+/** Why a claimant cannot be copied as it is (each comes with its resolution). */
 export type MigrationConflictKind =
   /** A claimant with several live legacy rows of one type. */
   | 'DUPLICATE_LIVE'
@@ -500,10 +611,15 @@ export type MigrationConflictKind =
 /** Rows of one queue type on each side. */
 export type MigrationCounts = {
   __typename?: 'MigrationCounts';
+  /** Its live (pending or assigned) rows in call_queue. */
   legacyLive: Scalars['Int']['output'];
+  /** Its rows in call_queue. */
   legacyRows: Scalars['Int']['output'];
+  /** The queue counted. */
   queueType: QueueType;
+  /** Its live rows in the separated table. */
   separatedLive: Scalars['Int']['output'];
+  /** Its rows in the separated table. */
   separatedRows: Scalars['Int']['output'];
 };
 
@@ -514,29 +630,43 @@ export type MigrationFlags = {
   fallbackToLegacy: Scalars['Boolean']['output'];
   /** call_queue refuses INSERT, UPDATE and DELETE. */
   legacyReadOnly: Scalars['Boolean']['output'];
+  /** The store reads come from, and where the service writes first (the database mirrors the rest). */
   readsFrom: QueueStore;
+  /** Writes reach call_queue. */
   writesLegacy: Scalars['Boolean']['output'];
+  /** Writes reach the separated tables. */
   writesSeparated: Scalars['Boolean']['output'];
 };
 
 /** A legacy type of call_queue rows ('callback' counts the rows migration 0002 converted). */
 export type MigrationLegacyTypeCount = {
   __typename?: 'MigrationLegacyTypeCount';
+  /** The legacy queue_type: unsigned_users, outstanding_requests or callback. */
   legacyType: Scalars['String']['output'];
+  /** Its live rows. */
   live: Scalars['Int']['output'];
+  /** Its rows. */
   rows: Scalars['Int']['output'];
 };
 
+/** One entry that differs between the two sides. */
 export type MigrationMismatch = {
   __typename?: 'MigrationMismatch';
+  /** The entry (same id on both sides). */
   entryId: Scalars['ID']['output'];
+  /** How it differs. */
   kind: MigrationMismatchKind;
+  /** Its queue. */
   queueType: QueueType;
 };
 
+/** How an entry differs between call_queue and the separated tables. */
 export type MigrationMismatchKind =
+  /** On both sides under the same id, with different column values. */
   | 'DIFFERENT'
+  /** In the separated tables, not in call_queue. */
   | 'MISSING_IN_LEGACY'
+  /** In call_queue, not in the separated tables. */
   | 'MISSING_IN_SEPARATED';
 
 /**
@@ -560,24 +690,34 @@ export type MigrationPhase =
 /** One audited phase change. */
 export type MigrationPhaseChange = {
   __typename?: 'MigrationPhaseChange';
+  /** Who changed it (the key, or rollback). */
   actor: Scalars['String']['output'];
+  /** When. */
   at: Scalars['DateTime']['output'];
+  /** The phase left. */
   from: MigrationPhase;
+  /** Why, as given. */
   reason?: Maybe<Scalars['String']['output']>;
+  /** The phase entered. */
   to: MigrationPhase;
 };
 
 /** previewQueueMigration: what applyQueueMigration would do; nothing is changed. */
 export type MigrationPreview = {
   __typename?: 'MigrationPreview';
+  /** Rows per legacy queue_type. */
   byLegacyType: Array<MigrationLegacyTypeCount>;
+  /** What the apply would write per target table. */
   byTarget: Array<MigrationTargetCount>;
   /** Live legacy rows with a callback time and no callback row yet. */
   callbacksToConvert: Scalars['Int']['output'];
+  /** Conflicts in all (the list holds the first 50). */
   conflictCount: Scalars['Int']['output'];
   /** The first 50 conflicts. */
   conflicts: Array<MigrationConflict>;
+  /** Rows in call_queue. */
   legacyRows: Scalars['Int']['output'];
+  /** The phase now. */
   phase: MigrationPhase;
   /** Live legacy rows as the copy will write them (up to 5 per queue). */
   sample: Array<QueueEntry>;
@@ -586,15 +726,21 @@ export type MigrationPreview = {
 /** One apply, validation or rollback, with its progress. */
 export type MigrationRun = {
   __typename?: 'MigrationRun';
+  /** Who started it. */
   actor: Scalars['String']['output'];
+  /** Rows per batch (applies only). */
   batchSize?: Maybe<Scalars['Int']['output']>;
   /** Apply: live legacy callback rows turned into callbacks. */
   callbacksConverted?: Maybe<Scalars['Int']['output']>;
   /** Apply: live legacy duplicates and superseded separated entries closed before copying. */
   conflictsResolved?: Maybe<Scalars['Int']['output']>;
+  /** Why it failed (null otherwise). */
   error?: Maybe<Scalars['String']['output']>;
+  /** When it finished (null while running). */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id. */
   id: Scalars['ID']['output'];
+  /** APPLY, VALIDATE or ROLLBACK. */
   kind: MigrationRunKind;
   /** Apply: the last legacy id copied; a resumed apply continues after it. */
   lastLegacyId?: Maybe<Scalars['ID']['output']>;
@@ -604,21 +750,30 @@ export type MigrationRun = {
   progress: Scalars['Float']['output'];
   /** Apply: the interrupted run this one continued. */
   resumedFrom?: Maybe<Scalars['ID']['output']>;
+  /** When it started. */
   startedAt: Scalars['DateTime']['output'];
+  /** RUNNING, SUCCEEDED or FAILED. */
   status: MigrationRunStatus;
   /** call_queue rows when the run started. */
   totalRows: Scalars['Int']['output'];
 };
 
+/** What a migration run did. */
 export type MigrationRunKind =
+  /** applyQueueMigration: copied call_queue into the separated tables. */
   | 'apply'
+  /** rollbackQueueMigration: went back to PRE_MIGRATION, copying back what legacy lacked. */
   | 'rollback'
+  /** validateQueueMigration: compared both sides. */
   | 'validate';
 
+/** Where a migration run stands. */
 export type MigrationRunStatus =
   /** Failed, or interrupted (its instance stopped); the next apply resumes after its last batch. */
   | 'failed'
+  /** Going on now (follow it with migrationProgress). */
   | 'running'
+  /** Finished without error. */
   | 'succeeded';
 
 /** Where the legacy migration stands. */
@@ -626,10 +781,13 @@ export type MigrationStatus = {
   __typename?: 'MigrationStatus';
   /** What moving to nextPhase still needs; empty when setMigrationPhase(nextPhase) would be accepted. */
   blockers: Array<Scalars['String']['output']>;
+  /** When the phase was entered. */
   changedAt: Scalars['DateTime']['output'];
+  /** Who entered it. */
   changedBy: Scalars['String']['output'];
   /** Rows and live rows per queue type in call_queue and in the separated tables. */
   counts: Array<MigrationCounts>;
+  /** What the phase means for reads and writes. */
   flags: MigrationFlags;
   /** Phase changes, newest first; `last` is 1–100. */
   history: Array<MigrationPhaseChange>;
@@ -637,9 +795,11 @@ export type MigrationStatus = {
   lastRuns: Array<MigrationRun>;
   /** The phase setMigrationPhase accepts next; null in the last phase. */
   nextPhase?: Maybe<MigrationPhase>;
+  /** The phase now (the same for every instance). */
   phase: MigrationPhase;
   /** READ_NEW reads of the separated tables that failed and were served from call_queue, on the instance answering (also in /metrics). */
   readFallbacks: Scalars['Int']['output'];
+  /** Why, as given. */
   reason?: Maybe<Scalars['String']['output']>;
 };
 
@@ -658,40 +818,57 @@ export type MigrationStatusLastRunsArgs = {
 /** What the copy would do to one separated table. */
 export type MigrationTargetCount = {
   __typename?: 'MigrationTargetCount';
+  /** Of those, live ones. */
   live: Scalars['Int']['output'];
+  /** The target queue. */
   queueType: QueueType;
+  /** Legacy rows mapped to it. */
   rows: Scalars['Int']['output'];
+  /** The separated table it is copied into. */
   table: Scalars['String']['output'];
+  /** Rows the apply would insert. */
   toInsert: Scalars['Int']['output'];
+  /** Rows the apply would update. */
   toUpdate: Scalars['Int']['output'];
+  /** Rows already there as they are. */
   unchanged: Scalars['Int']['output'];
 };
 
 /** Counts and per-row checksums of one queue type. */
 export type MigrationTypeValidation = {
   __typename?: 'MigrationTypeValidation';
+  /** Its live rows in call_queue. */
   legacyLive: Scalars['Int']['output'];
+  /** Its rows in call_queue. */
   legacyRows: Scalars['Int']['output'];
+  /** Entries that differ. */
   mismatches: Scalars['Int']['output'];
+  /** The queue compared. */
   queueType: QueueType;
+  /** Its live rows in the separated table. */
   separatedLive: Scalars['Int']['output'];
+  /** Its rows in the separated table. */
   separatedRows: Scalars['Int']['output'];
 };
 
 /** validateQueueMigration: both sides compared row by row (checksum of the mapped columns). */
 export type MigrationValidation = {
   __typename?: 'MigrationValidation';
+  /** Counts and mismatches per queue. */
   byType: Array<MigrationTypeValidation>;
+  /** Entries that differ in all (the list holds the first 50). */
   mismatchCount: Scalars['Int']['output'];
   /** The first 50 mismatches. */
   mismatches: Array<MigrationMismatch>;
   /** No mismatch. */
   passed: Scalars['Boolean']['output'];
+  /** The validate run recorded. */
   run: MigrationRun;
   /** Legacy rows that cannot be copied (their claimant does not exist); not counted as mismatches. */
   unmapped: Scalars['Int']['output'];
 };
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a document the claimant owes (INTEGRATOR); a live outstanding entry is refreshed. */
@@ -789,38 +966,45 @@ export type Mutation = {
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationAddRequirementArgs = {
   input: RequirementInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationApplyQueueMigrationArgs = {
   batchSize?: InputMaybe<Scalars['Int']['input']>;
   wait?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationAssignNextUserArgs = {
   agentId: Scalars['ID']['input'];
   queueType: QueueType;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationCancelCallRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationCancelCallbackArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationConvertUserArgs = {
   input: ConvertInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationCreateApiKeyArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
@@ -828,83 +1012,98 @@ export type MutationCreateApiKeyArgs = {
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationCreateCampaignArgs = {
   name: Scalars['String']['input'];
   queueType: QueueType;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationEndCallArgs = {
   outcome: CallOutcome;
   sessionId: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationEnqueueUserArgs = {
   input: EnqueueInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationInitiateCallArgs = {
   input: InitiateCallInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationMarkRequirementReceivedArgs = {
   requirementId: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRecordCallOutcomeArgs = {
   input: CallOutcomeInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRecordSignatureArgs = {
   signatureType?: InputMaybe<Scalars['String']['input']>;
   userId: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationReleaseEntryArgs = {
   entryId: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRemoveFromQueueArgs = {
   reason: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRepopulateQueuesArgs = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRollbackQueueMigrationArgs = {
   reason: Scalars['String']['input'];
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationScheduleCallbackArgs = {
   input: CallbackInput;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationSetCampaignStatusArgs = {
   id: Scalars['ID']['input'];
   status: CampaignStatus;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationSetMigrationPhaseArgs = {
   phase: MigrationPhase;
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationTransitionUserArgs = {
   reason: Scalars['String']['input'];
   to: QueueType;
@@ -912,6 +1111,7 @@ export type MutationTransitionUserArgs = {
 };
 
 
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationUpsertClaimantArgs = {
   input: ClaimantInput;
 };
@@ -919,31 +1119,47 @@ export type MutationUpsertClaimantArgs = {
 /** An entry of the outstanding requests queue. */
 export type OutstandingRequestEntry = QueueEntry & {
   __typename?: 'OutstandingRequestEntry';
+  /** The agent working on the entry. */
   assignedAgent?: Maybe<Agent>;
+  /** When the entry was assigned, if it is. */
   assignedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The entry is not claimed before this time. */
   availableFrom: Scalars['DateTime']['output'];
+  /** The callback that put the entry at the top of its queue, if any. */
   callback?: Maybe<Callback>;
+  /** Why the callback was scheduled. */
   callbackReason?: Maybe<Scalars['String']['output']>;
+  /** When a callback is due on this entry. */
   callbackScheduledFor?: Maybe<Scalars['DateTime']['output']>;
+  /** The claim the call is about. */
   claimId: Scalars['ID']['output'];
+  /** The claimant. */
   claimant?: Maybe<Claimant>;
+  /** Why the entry left the queue, when it did. */
   closedReason?: Maybe<Scalars['String']['output']>;
   /** The nearest document deadline. */
   documentDeadline?: Maybe<Scalars['DateTime']['output']>;
+  /** When the claimant first entered a queue; kept across transitions. */
   enqueuedAt: Scalars['DateTime']['output'];
   /** 0 normal, 1 escalated, 2 urgent. */
   escalationLevel: Scalars['Int']['output'];
+  /** Entry id, unique across both queues. */
   id: Scalars['ID']['output'];
   /** Documents still pending (never more than totalRequirements). */
   pendingRequirements: Scalars['Int']['output'];
+  /** 0–9999; higher is called sooner. Ties: earlier availableFrom, then lower id. */
   priorityScore: Scalars['Int']['output'];
+  /** The queue the entry is in. */
   queueType: QueueType;
   /** Kinds of documents still owed. */
   requirementTypes: Array<Scalars['String']['output']>;
+  /** The claimant's score. */
   score?: Maybe<UserCallScore>;
+  /** PENDING (waiting), ASSIGNED (held by an agent), COMPLETED or REMOVED. */
   status: EntryStatus;
   /** Documents requested in all. */
   totalRequirements: Scalars['Int']['output'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 
@@ -961,11 +1177,13 @@ export type PopulationQueueResult = {
   __typename?: 'PopulationQueueResult';
   /** Entries added. */
   added: Scalars['Int']['output'];
+  /** How long its rebuild took. */
   durationMs: Scalars['Int']['output'];
   /** Why this queue's rebuild failed, if it did (the queue is then unchanged). */
   error?: Maybe<Scalars['String']['output']>;
   /** Entries that were live before and stay (their id, enqueuedAt and assignment unchanged). */
   kept: Scalars['Int']['output'];
+  /** The queue rebuilt. */
   queueType: QueueType;
   /** Pending entries taken out (out of the top N, or no longer valid). */
   removed: Scalars['Int']['output'];
@@ -978,24 +1196,37 @@ export type PopulationQueueResult = {
 /** One rebuild of both queues from the scores (one row of queue_population_runs). */
 export type PopulationRun = {
   __typename?: 'PopulationRun';
+  /** Entries added, both queues. */
   added: Scalars['Int']['output'];
+  /** Why a queue failed (null when none did). */
   error?: Maybe<Scalars['String']['output']>;
+  /** When it finished (null while running). */
   finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The run's id. */
   id: Scalars['ID']['output'];
+  /** Entries kept, both queues. */
   kept: Scalars['Int']['output'];
+  /** What happened in each queue. */
   queues: Array<PopulationQueueResult>;
+  /** Entries closed, both queues. */
   removed: Scalars['Int']['output'];
+  /** When it started. */
   startedAt: Scalars['DateTime']['output'];
+  /** RUNNING, SUCCEEDED or FAILED. */
   status: PopulationRunStatus;
   /** The cron tick the run belongs to (cron runs only). */
   tick?: Maybe<Scalars['DateTime']['output']>;
+  /** CRON, MANUAL or DRY_RUN. */
   trigger: PopulationTrigger;
 };
 
+/** Where a repopulation run stands. */
 export type PopulationRunStatus =
   /** At least one queue failed (each queue is rebuilt in its own transaction; see `queues`). */
   | 'failed'
+  /** Going on now. */
   | 'running'
+  /** Every queue was rebuilt. */
   | 'succeeded';
 
 /** Who a dry run would move (at most 10 of each, the most significant first). */
@@ -1021,26 +1252,33 @@ export type PopulationTrigger =
 /** A claimant whose priority a run changes. */
 export type PriorityChange = {
   __typename?: 'PriorityChange';
+  /** Priority before. */
   from: Scalars['Int']['output'];
+  /** Priority after. */
   to: Scalars['Int']['output'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type Query = {
   __typename?: 'Query';
   /** One agent, or null when the id is unknown. */
   agent?: Maybe<Agent>;
   /** All agents, by id. `activeOnly` (default true) leaves out agents who left. */
   agents: Array<Agent>;
+  /** One call request with its live position (null when unknown). */
   callRequest?: Maybe<CallRequest>;
   /** The score of one claimant, or null when the claimant has none. */
   callScore?: Maybe<UserCallScore>;
+  /** One call session (null when unknown). */
   callSession?: Maybe<CallSession>;
   /**
    * Callbacks, soonest first, filtered by status, preferred agent, claimant and a time range
    * over `scheduledFor` (from inclusive, to exclusive). `first` is 1–500 (default 50).
    */
   callbacks: CallbackConnection;
+  /** Every campaign, by name. */
   campaigns: Array<Campaign>;
   /** One claimant by user id, or null when unknown. */
   claimant?: Maybe<Claimant>;
@@ -1051,6 +1289,7 @@ export type Query = {
    * exclusive), previous queue and primary agent. `first` is 1–500 (default 50).
    */
   conversions: ConversionConnection;
+  /** The lines now: limit, active calls, waiting requests and estimated waits. */
   lineStatus: LineStatus;
   /** ADMIN. One migration run. */
   migrationRun?: Maybe<MigrationRun>;
@@ -1073,31 +1312,37 @@ export type Query = {
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryAgentArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryAgentsArgs = {
   activeOnly?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryCallRequestArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryCallScoreArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryCallSessionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryCallbacksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   agentId?: InputMaybe<Scalars['ID']['input']>;
@@ -1109,17 +1354,20 @@ export type QueryCallbacksArgs = {
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryClaimantArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryConversionStatsArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryConversionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1130,31 +1378,37 @@ export type QueryConversionsArgs = {
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryMigrationRunArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryPopulationRunsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryQueueArgs = {
   type: QueueType;
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryQueueEntryArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryScoreBreakdownArgs = {
   userId: Scalars['ID']['input'];
 };
 
 
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryUserQueueEntryArgs = {
   userId: Scalars['ID']['input'];
 };
@@ -1177,6 +1431,7 @@ export type Queue = {
   entries: QueueEntryConnection;
   /** enqueuedAt of the longest-waiting pending entry. */
   oldestPendingSince?: Maybe<Scalars['DateTime']['output']>;
+  /** Which queue. */
   type: QueueType;
 };
 
@@ -1202,6 +1457,7 @@ export type QueueEntry = {
   callbackReason?: Maybe<Scalars['String']['output']>;
   /** When a callback is due on this entry. */
   callbackScheduledFor?: Maybe<Scalars['DateTime']['output']>;
+  /** The claim the call is about. */
   claimId: Scalars['ID']['output'];
   /** The claimant. */
   claimant?: Maybe<Claimant>;
@@ -1217,6 +1473,7 @@ export type QueueEntry = {
   queueType: QueueType;
   /** The claimant's score. */
   score?: Maybe<UserCallScore>;
+  /** PENDING (waiting), ASSIGNED (held by an agent), COMPLETED or REMOVED. */
   status: EntryStatus;
   /** The claimant's user id. */
   userId: Scalars['ID']['output'];
@@ -1225,9 +1482,11 @@ export type QueueEntry = {
 /** A page of queue entries in claim order (highest priority first). */
 export type QueueEntryConnection = {
   __typename?: 'QueueEntryConnection';
+  /** The entries of this page with their cursors. */
   edges: Array<QueueEntryEdge>;
   /** The entries of this page, without cursors. */
   nodes: Array<QueueEntry>;
+  /** Whether another page follows, and the cursor to get it. */
   pageInfo: PageInfo;
 };
 
@@ -1236,6 +1495,7 @@ export type QueueEntryEdge = {
   __typename?: 'QueueEntryEdge';
   /** Cursor of this entry, for `after`. */
   cursor: Scalars['String']['output'];
+  /** The entry. */
   node: QueueEntry;
 };
 
@@ -1246,7 +1506,9 @@ export type QueueEvent = {
   at: Scalars['DateTime']['output'];
   /** The entry as it is when the event is delivered (it may have changed again since). */
   entry?: Maybe<QueueEntry>;
+  /** What happened. */
   kind: QueueEventKind;
+  /** The queue it happened in. */
   queueType: QueueType;
   /** The claimant concerned; null for QUEUE_REPOPULATED. */
   userId?: Maybe<Scalars['ID']['output']>;
@@ -1289,13 +1551,17 @@ export type RequirementInput = {
   deadline?: InputMaybe<Scalars['DateTime']['input']>;
   /** Kind of document: lower case letters and underscores, for example medical_records. */
   requirementType: Scalars['String']['input'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
 
 /** Where a requested document stands. */
 export type RequirementStatus =
+  /** Still owed: keeps the claimant in the outstanding requests queue. */
   | 'pending'
+  /** Delivered. */
   | 'received'
+  /** No longer needed; counts neither as owed nor as delivered. */
   | 'waived';
 
 /** What an API key may do; each role may do everything the roles before it may. */
@@ -1312,13 +1578,16 @@ export type Role =
 /** A scheduled callback and the entry that carries it. */
 export type ScheduledCallback = {
   __typename?: 'ScheduledCallback';
+  /** The callback recorded. */
   callback: Callback;
+  /** The claimant's entry, now carrying the callback (top priority from its time). */
   entry: QueueEntry;
 };
 
 /** How a claimant's score is made: the sum of the components, clamped to 0–9999. */
 export type ScoreBreakdown = {
   __typename?: 'ScoreBreakdown';
+  /** The parts, in the order they are added. */
   components: Array<ScoreComponent>;
   /** When this breakdown was computed. */
   computedAt: Scalars['DateTime']['output'];
@@ -1328,6 +1597,7 @@ export type ScoreBreakdown = {
   storedScore?: Maybe<Scalars['Int']['output']>;
   /** The score the policy gives now. */
   total: Scalars['Int']['output'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 
@@ -1344,13 +1614,18 @@ export type ScoreComponent = {
 
 /** Whether the claimant has signed the documents. */
 export type SignatureStatus =
+  /** The claimant still has to sign (the unsigned users queue is for them). */
   | 'missing'
+  /** The claimant has signed. */
   | 'obtained';
 
 /** Why a signature is needed. */
 export type SignatureType =
+  /** The first signature of the claim. */
   | 'initial'
+  /** A signature renewing an expired one. */
   | 'renewal'
+  /** A signature on changed documents. */
   | 'update';
 
 /**
@@ -1436,29 +1711,45 @@ export type SubscriptionQueueStatsArgs = {
 /** An entry of the unsigned users queue. */
 export type UnsignedUserEntry = QueueEntry & {
   __typename?: 'UnsignedUserEntry';
+  /** The agent working on the entry. */
   assignedAgent?: Maybe<Agent>;
+  /** When the entry was assigned, if it is. */
   assignedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The entry is not claimed before this time. */
   availableFrom: Scalars['DateTime']['output'];
+  /** The callback that put the entry at the top of its queue, if any. */
   callback?: Maybe<Callback>;
+  /** Why the callback was scheduled. */
   callbackReason?: Maybe<Scalars['String']['output']>;
+  /** When a callback is due on this entry. */
   callbackScheduledFor?: Maybe<Scalars['DateTime']['output']>;
+  /** The claim the call is about. */
   claimId: Scalars['ID']['output'];
+  /** The claimant. */
   claimant?: Maybe<Claimant>;
+  /** Why the entry left the queue, when it did. */
   closedReason?: Maybe<Scalars['String']['output']>;
+  /** When the claimant first entered a queue; kept across transitions. */
   enqueuedAt: Scalars['DateTime']['output'];
+  /** Entry id, unique across both queues. */
   id: Scalars['ID']['output'];
+  /** 0–9999; higher is called sooner. Ties: earlier availableFrom, then lower id. */
   priorityScore: Scalars['Int']['output'];
+  /** The queue the entry is in. */
   queueType: QueueType;
   /** Signature reminders sent so far. */
   remindersSent: Scalars['Int']['output'];
+  /** The claimant's score. */
   score?: Maybe<UserCallScore>;
   /** Since when the signature has been missing. */
   signatureMissingSince?: Maybe<Scalars['DateTime']['output']>;
   /** Why a signature is needed. */
   signatureType?: Maybe<SignatureType>;
+  /** PENDING (waiting), ASSIGNED (held by an agent), COMPLETED or REMOVED. */
   status: EntryStatus;
   /** True when the signature is urgent (raises the score). */
   urgentSignature: Scalars['Boolean']['output'];
+  /** The claimant's user id. */
   userId: Scalars['ID']['output'];
 };
 

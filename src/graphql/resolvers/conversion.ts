@@ -1,7 +1,9 @@
-import { listConversions } from '../../modules/conversion/conversion.service.js';
-import { parseId } from '../../modules/ids.js';
+import { conversionStats, listConversions } from '../../modules/conversion/conversion.service.js';
+import { convertClaimant } from '../../modules/conversion/convert.service.js';
+import { parseId, parseUserId } from '../../modules/ids.js';
 import { requireRole } from '../auth.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { operationFor } from '../operation.js';
 
 export const conversionResolvers: Resolvers = {
   Query: {
@@ -13,6 +15,24 @@ export const conversionResolvers: Resolvers = {
         previousQueueType: args.previousQueueType,
         primaryAgentId: args.primaryAgentId ? parseId(args.primaryAgentId, 'primaryAgentId') : null,
       }, args.first, args.after, ctx.config.MAX_PAGE_SIZE);
+    },
+    conversionStats: async (_, { from, to }, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      const stats = await conversionStats(ctx.em, (from as Date | null) ?? null, (to as Date | null) ?? null);
+      return {
+        ...stats,
+        byPrimaryAgent: await Promise.all(stats.byPrimaryAgent.map(async (a) => ({
+          count: a.count, agent: a.agentId === null ? null : await ctx.loaders.agent.load(a.agentId),
+        }))),
+      };
+    },
+  },
+  Mutation: {
+    convertUser: (_, { input }, ctx) => {
+      requireRole(ctx, 'AGENT');
+      return convertClaimant(operationFor(ctx), parseUserId(input.userId), {
+        conversionType: 'manual', reason: input.reason, claimValue: input.claimValue, estimatedCommission: input.estimatedCommission,
+      });
     },
   },
   Conversion: {

@@ -22,14 +22,7 @@ export async function setLineLimit(em: EntityManager, limit: number): Promise<vo
   await queryRows(em, sql`/* setLineLimit */ UPDATE call_lines SET max_lines = ${limit} WHERE max_lines <> ${limit}`);
 }
 
-export interface NewSession {
-  userId: number;
-  agentId: number;
-  callType: CallType;
-  campaignId: number | null;
-  queueType: QueueType | null;
-  queueEntryId: number | null;
-}
+export type NewSession = Pick<CallSession, 'userId' | 'agentId' | 'callType' | 'campaignId' | 'queueType' | 'queueEntryId'>;
 
 /* startSession: null when the claimant is already on an active call (the partial unique index decides). */
 export async function insertActiveSession(em: EntityManager, s: NewSession): Promise<CallSession | null> {

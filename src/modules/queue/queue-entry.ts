@@ -2,8 +2,8 @@ import { toDate } from '../../db/sql.js';
 import type { Edge, Page } from '../pagination.js';
 import type { EntryStatus, QueueType } from '../queue-type.js';
 
-/** A queue entry as services hand it to the API, whichever table it came from. */
-interface EntryBase {
+/** A queue entry as services hand it to the API, whichever table it came from: the one list of entry fields. */
+export interface QueueEntryBase {
   id: number;
   userId: number;
   claimId: string;
@@ -21,7 +21,7 @@ interface EntryBase {
   closedReason: string | null;
 }
 
-export interface UnsignedUserEntryRecord extends EntryBase {
+export interface UnsignedUserEntryRecord extends QueueEntryBase {
   queueType: 'unsigned_users';
   signatureMissingSince: Date | null;
   signatureType: string | null;
@@ -29,7 +29,7 @@ export interface UnsignedUserEntryRecord extends EntryBase {
   urgentSignature: boolean;
 }
 
-export interface OutstandingRequestEntryRecord extends EntryBase {
+export interface OutstandingRequestEntryRecord extends QueueEntryBase {
   queueType: 'outstanding_requests';
   requirementTypes: string[];
   totalRequirements: number;
@@ -70,7 +70,7 @@ export interface EntryRow {
 }
 
 export function toEntryRecord(row: EntryRow): QueueEntryRecord {
-  const base: EntryBase = {
+  const base: QueueEntryBase = {
     id: row.id,
     userId: row.user_id,
     claimId: row.claim_id,

@@ -1,41 +1,16 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { bigintCol, bigintId, bool, int, text, time, timestamps } from '../../db/columns.js';
-import type { EntryStatus, QueueType } from '../queue-type.js';
+import type { QueueType } from '../queue-type.js';
+import type { OutstandingRequestEntryRecord, QueueEntryBase, UnsignedUserEntryRecord } from './queue-entry.js';
 
-/** Columns both queue tables share. Hot paths read these through queue.sql.ts, not the ORM. */
-export interface QueueEntryRow {
-  id: number;
-  userId: number;
-  claimId: string;
-  priorityScore: number;
-  status: EntryStatus;
-  assignedToAgentId: number | null;
-  assignedAt: Date | null;
-  availableFrom: Date;
-  callbackId: number | null;
-  callbackScheduledFor: Date | null;
-  callbackReason: string | null;
-  enqueuedAt: Date;
-  closedAt: Date | null;
-  closedReason: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface UnsignedUserEntryRow extends QueueEntryRow {
-  signatureMissingSince: Date | null;
-  signatureType: string | null;
-  remindersSent: number;
-  urgentSignature: boolean;
-}
-
-export interface OutstandingRequestEntryRow extends QueueEntryRow {
-  requirementTypes: string[];
-  totalRequirements: number;
-  pendingRequirements: number;
-  escalationLevel: number;
-  documentDeadline: Date | null;
-}
+/**
+ * The stored rows of both queue tables: the entry records of queue-entry.ts (the one list of
+ * entry fields) plus the bookkeeping columns. Hot paths read them through queue.sql.ts, not the ORM.
+ */
+type Stored<T> = Omit<T, 'queueType' | 'availableFromKey'> & { closedAt: Date | null; createdAt: Date; updatedAt: Date };
+export type QueueEntryRow = Stored<QueueEntryBase>;
+export type UnsignedUserEntryRow = Stored<UnsignedUserEntryRecord>;
+export type OutstandingRequestEntryRow = Stored<OutstandingRequestEntryRecord>;
 
 /** The legacy single queue (`queue_type` includes `callback`). */
 export interface LegacyQueueEntryRow extends Omit<QueueEntryRow, 'enqueuedAt' | 'closedAt' | 'closedReason' | 'claimId'> {
@@ -55,7 +30,8 @@ export interface QueueTransition {
 }
 
 
-const entryProperties = {
+/** Columns the legacy table shares with the separated ones. */
+const sharedProperties = {
   id: bigintId(),
   userId: bigintCol(),
   claimId: text(),
@@ -67,10 +43,14 @@ const entryProperties = {
   callbackId: bigintCol({ nullable: true }),
   callbackScheduledFor: time({ nullable: true }),
   callbackReason: text({ nullable: true }),
+  ...timestamps(),
+};
+
+const entryProperties = {
+  ...sharedProperties,
   enqueuedAt: time(),
   closedAt: time({ nullable: true }),
   closedReason: text({ nullable: true }),
-  ...timestamps(),
 };
 
 export const UnsignedUserEntrySchema = new EntitySchema<UnsignedUserEntryRow>({
@@ -102,20 +82,10 @@ export const LegacyQueueEntrySchema = new EntitySchema<LegacyQueueEntryRow>({
   name: 'LegacyQueueEntry',
   tableName: 'call_queue',
   properties: {
-    id: bigintId(),
+    ...sharedProperties,
     queueType: text(),
-    userId: bigintCol(),
     claimId: text({ nullable: true }),
-    priorityScore: int(),
-    status: text(),
-    assignedToAgentId: int({ nullable: true }),
-    assignedAt: time({ nullable: true }),
-    availableFrom: time(),
-    callbackId: bigintCol({ nullable: true }),
-    callbackScheduledFor: time({ nullable: true }),
-    callbackReason: text({ nullable: true }),
     migratedFromCallback: bool(),
-    ...timestamps(),
   } as never,
 });
 
