@@ -2,7 +2,7 @@ import pg from 'pg';
 
 /**
  * A Postgres session advisory lock held on a connection of its own, outside the pool (a pooled
- * connection could be handed to other work while holding it — STACK.md). Held until
+ * connection could be handed to other work while holding it). Held until
  * `release()` or until the process dies: Postgres frees it with the connection, so a crashed
  * run never leaves it behind.
  */

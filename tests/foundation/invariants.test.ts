@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seed } from '../support/seed.js';
 
-/** DESIGN section 4: each invariant holds against raw SQL, not only through the API. */
+/** The invariants of the data model (README, "The data model and its invariants"): each holds against raw SQL, not only through the API. */
 let db: TestDatabase;
 let s: ReturnType<typeof seed>;
 let agent: number;

@@ -3,7 +3,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 import { DAYTIME, NIGHT } from '../support/zones.js';
 
 /**
- * Each live check of a claim (DESIGN 6.1): an invalid entry at the head of the queue is
+ * Each live check of a claim (README, "Claiming"): an invalid entry at the head of the queue is
  * removed with its reason, or deferred (still there, available later), and the agent gets the
  * valid entry behind it.
  */

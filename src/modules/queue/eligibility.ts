@@ -2,7 +2,7 @@ import { nextWindowOpening, tomorrowsOpening, type CallingWindow } from './calli
 import type { QueueType } from '../queue-type.js';
 
 /**
- * The live checks of a claim (DESIGN 6.1), as a pure decision on the facts loaded with the
+ * The live checks of a claim (README, "Claiming"), as a pure decision on the facts loaded with the
  * locked entry. Facts that make the entry wrong remove it (with the reason); facts that only
  * say "not now" defer it to the time it becomes callable, so it keeps its place.
  * (The "claimant on a call" and "callback for another agent" checks are in the claim SQL, so
