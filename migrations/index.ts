@@ -5,6 +5,7 @@ import { Migration20261123000003_separated_queues } from './Migration20261123000
 import { Migration20261123000004_repopulation_and_callbacks } from './Migration20261123000004_repopulation_and_callbacks.js';
 import { Migration20261123000005_lines } from './Migration20261123000005_lines.js';
 import { Migration20261123000006_legacy_migration } from './Migration20261123000006_legacy_migration.js';
+import { Migration20261201000007_policy_in_sql } from './Migration20261201000007_policy_in_sql.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000004_repopulation_and_callbacks', class: Migration20261123000004_repopulation_and_callbacks },
   { name: 'Migration20261123000005_lines', class: Migration20261123000005_lines },
   { name: 'Migration20261123000006_legacy_migration', class: Migration20261123000006_legacy_migration },
+  { name: 'Migration20261201000007_policy_in_sql', class: Migration20261201000007_policy_in_sql },
 ];

@@ -30,6 +30,11 @@ const schema = z.object({
   DEFAULT_CALL_SECONDS: positiveInt(180),
   /** The lines job: expires old requests and reaps stuck sessions (every 15 s). */
   LINES_JOB_CRON: cronExpression.default('*/15 * * * * *'),
+  /**
+   * The priority refresh: re-ages the live entries to the policy evaluated now (every 30 s, so
+   * an entry's priority is at most this old plus one run).
+   */
+  PRIORITY_REFRESH_CRON: cronExpression.default('*/30 * * * * *'),
   REPOPULATE_CRON: cronExpression.default('0 * * * *'),
   REPOPULATE_TIMEZONE: z.string().default('UTC').refine((zone) => {
     try {

@@ -86,6 +86,32 @@ export async function loadDemoData(em: EntityManager): Promise<{ loaded: boolean
              SET callback_id = c.id, callback_scheduled_for = c.scheduled_for, callback_reason = c.reason,
                  available_from = c.scheduled_for, priority_score = 9999
             FROM callbacks c WHERE c.user_id = e.user_id AND e.status = 'pending'`,
+      // Every figure the score policy derives is the policy's (migration 0007's SQL rule, the
+      // same as score-policy.ts), as of one instant: priorities, urgency, escalation, scores.
+      sql`/* demoUnsignedPriorities */ UPDATE unsigned_users_queue e
+             SET priority_score = callqueue_policy_score('unsigned_users', least(e.enqueued_at, c.signature_missing_since),
+                                    s.total_attempts, c.signature_missing_since, NULL, t.at),
+                 urgent_signature = callqueue_urgent_signature(c.signature_missing_since, t.at)
+            FROM claimants c, user_call_scores s, (SELECT date_trunc('milliseconds', now()) AS at) t
+           WHERE c.user_id = e.user_id AND s.user_id = e.user_id AND e.callback_id IS NULL`,
+      sql`/* demoOutstandingPriorities */ UPDATE outstanding_requests_queue e
+             SET priority_score = callqueue_policy_score('outstanding_requests', least(e.enqueued_at, c.signature_missing_since),
+                                    s.total_attempts, c.signature_missing_since, e.document_deadline, t.at),
+                 escalation_level = callqueue_escalation(e.document_deadline, t.at)
+            FROM claimants c, user_call_scores s, (SELECT date_trunc('milliseconds', now()) AS at) t
+           WHERE c.user_id = e.user_id AND s.user_id = e.user_id AND e.callback_id IS NULL`,
+      sql`/* demoScores */ UPDATE user_call_scores s
+             SET current_score = coalesce(
+                   (SELECT e.priority_score FROM unsigned_users_queue e
+                     WHERE e.user_id = s.user_id AND e.status IN ('pending', 'assigned') AND e.callback_id IS NULL),
+                   (SELECT e.priority_score FROM outstanding_requests_queue e
+                     WHERE e.user_id = s.user_id AND e.status IN ('pending', 'assigned') AND e.callback_id IS NULL),
+                   callqueue_policy_score(s.current_queue_type, coalesce(c.signature_missing_since, c.created_at), s.total_attempts,
+                     c.signature_missing_since,
+                     (SELECT min(r.deadline) FROM claim_requirements r WHERE r.user_id = s.user_id AND r.status = 'pending'), t.at)),
+                 last_queue_check = t.at
+            FROM claimants c, (SELECT date_trunc('milliseconds', now()) AS at) t
+           WHERE c.user_id = s.user_id`,
       sql`INSERT INTO call_sessions (user_id, agent_id, call_type, queue_type, status, outcome, started_at, ended_at)
           SELECT c.user_id, a.id, 'direct', 'unsigned_users', 'completed',
                  (ARRAY['no_answer','answered','voicemail','busy'])[1 + c.user_id % 4],

@@ -4,6 +4,7 @@ import { reapLines } from '../modules/call/lines.service.js';
 import { markMissedCallbacks, notifyDueCallbacks } from '../modules/callback/callback-jobs.js';
 import type { EventPublisher } from '../modules/events/events.js';
 import type { Operation, QueueSettings } from '../modules/operation.js';
+import { refreshAllPriorities } from '../modules/queue/priorities.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { Scheduler } from './scheduler.js';
@@ -23,9 +24,13 @@ export function jobOperation(services: JobServices, actor: string): Operation {
   return { em: orm.em.fork(), events, store: phases.store(), settings, actor };
 }
 
-/** The periodic jobs of every instance: repopulation, the lines job, the callback job. */
+/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job. */
 export function addJobs(scheduler: Scheduler, services: JobServices): void {
   const { config, repopulation } = services;
+  scheduler.add({
+    name: 'priorities', cron: config.PRIORITY_REFRESH_CRON, timezone: 'UTC',
+    run: () => refreshAllPriorities(jobOperation(services, 'job:priorities')),
+  });
   scheduler.add({
     name: 'repopulation', cron: config.REPOPULATE_CRON, timezone: config.REPOPULATE_TIMEZONE,
     run: (tick) => repopulation.run('cron', { actor: 'cron', tick }),

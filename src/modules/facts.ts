@@ -17,6 +17,10 @@ export interface ClaimantFacts {
     totalAttempts: number;
     attemptsToday: number;
     lastCallAt: Date | null;
+    /** When currentScore was computed (last_queue_check): the instant the entry's priority explains. */
+    scoredAt: Date | null;
+    /** A priority fixed by enqueueUser, until the next re-scoring. */
+    priorityOverride: number | null;
   } | null;
   requirements: {
     /** Requirements not waived. */

@@ -17,9 +17,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Tests seed entries with the priorities they need: the periodic jobs that rewrite them
+ * (repopulation, the priority refresh) are off unless a test switches them on or calls them.
+ */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
-    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REPOPULATE_CRON: '', ADMIN_API_KEY: TEST_ADMIN_KEY,
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REPOPULATE_CRON: '', PRIORITY_REFRESH_CRON: '', ADMIN_API_KEY: TEST_ADMIN_KEY,
     DB_POOL_SIZE: '10', ...env,
   });
 }

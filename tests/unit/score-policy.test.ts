@@ -58,3 +58,17 @@ it('derives escalation from the deadline and urgency from the missing time', () 
   expect(isSignatureUrgent(hoursAgo(13 * 24), now)).toBe(false);
   expect(isSignatureUrgent(null, now)).toBe(false);
 });
+
+it('bounds starvation: with no other points, 61 h of waiting outranks any newcomer to the unsigned queue, 145 h to the outstanding one', () => {
+  // The strongest newcomer each queue can get: urgent signature; escalation 2 with a deadline passed.
+  const freshUnsigned = computeScore(unsigned({ urgentSignature: true }), now);
+  const freshOutstanding = computeScore(outstanding({ escalationLevel: 2, documentDeadline: hoursAgo(1) }), now);
+  expect([freshUnsigned, freshOutstanding]).toEqual([2500, 4600]);
+  const waited = (queue: typeof unsigned, hours: number) => computeScore(queue({ waitingSince: hoursAgo(hours) }), now);
+  expect(waited(unsigned, 60)).toBe(freshUnsigned);          // a tie: the earlier availableFrom goes first
+  expect(waited(unsigned, 61)).toBeGreaterThan(freshUnsigned);
+  expect(waited(outstanding, 144)).toBe(freshOutstanding);
+  expect(waited(outstanding, 145)).toBeGreaterThan(freshOutstanding);
+  // And newcomers that keep arriving never catch up while the wait goes on: every hour adds the same 25 to both.
+  for (const hours of [61, 100, 159]) expect(waited(unsigned, hours + 1) - waited(unsigned, hours)).toBe(SCORE_WEIGHTS.perWaitingHour);
+});

@@ -1589,13 +1589,16 @@ export type ScoreBreakdown = {
   __typename?: 'ScoreBreakdown';
   /** The parts, in the order they are added. */
   components: Array<ScoreComponent>;
-  /** When this breakdown was computed. */
+  /**
+   * The instant the policy was evaluated for: for a live entry, when its priority was last
+   * computed (at most one PRIORITY_REFRESH_CRON tick ago); otherwise now.
+   */
   computedAt: Scalars['DateTime']['output'];
   /** The queue the breakdown was computed for. */
   queueType?: Maybe<QueueType>;
   /** The score stored on the claimant's row (as of its last update). */
   storedScore?: Maybe<Scalars['Int']['output']>;
-  /** The score the policy gives now. */
+  /** The entry's priority: the policy's score at computedAt (or the callback's or fixed priority). */
   total: Scalars['Int']['output'];
   /** The claimant's user id. */
   userId: Scalars['ID']['output'];
@@ -1606,7 +1609,11 @@ export type ScoreComponent = {
   __typename?: 'ScoreComponent';
   /** How the points were reached, in words. */
   detail: Scalars['String']['output'];
-  /** base, waiting, attempts, urgent_signature, escalation, deadline */
+  /**
+   * base, waiting, attempts, urgent_signature, escalation, deadline; and for an entry whose
+   * priority is not the policy's: callback (a callback entry's top priority) or fixed (set by
+   * enqueueUser's priorityScore), whose points bring the sum to that priority.
+   */
   name: Scalars['String']['output'];
   /** Points this part adds (negative for attempts). */
   points: Scalars['Int']['output'];

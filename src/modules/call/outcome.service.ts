@@ -101,7 +101,7 @@ export async function applyOutcome(
   const counted = { ...facts, score: facts.score && { ...facts.score, totalAttempts: attempt.totalAttempts } };
   if (!current) return { entry: await refreshLiveEntry(tx, counted), conversion: null };
   const details = entryDetailsFor(current.queueType, counted, current.enqueuedAt, now);
-  await syncScore(tx, userId, current.queueType, details.priorityScore);
+  await syncScore(tx, userId, current.queueType, details.priorityScore, now);
   if (callbackAhead) {
     const released = await returnToPending(tx.em, tx.store, current, callbackAhead, current.priorityScore);
     await publishEntry(tx, 'ENTRY_RELEASED', released);

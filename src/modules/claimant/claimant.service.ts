@@ -129,7 +129,8 @@ export async function recordSignature(op: Operation, userId: number, signatureTy
       await refreshLiveEntry(tx, after);
     } else {
       // Not queued now: the claimant belongs to the outstanding requests queue from here on.
-      await syncScore(tx, userId, 'outstanding_requests', entryDetailsFor('outstanding_requests', after, null, new Date()).priorityScore);
+      const now = new Date();
+      await syncScore(tx, userId, 'outstanding_requests', entryDetailsFor('outstanding_requests', after, null, now).priorityScore, now);
     }
     return result(tx, userId, null);
   });

@@ -35,7 +35,7 @@ export async function enqueueUser(
     }
     const now = new Date();
     const details = entryDetailsFor(queueType, facts, live?.enqueuedAt ?? null, now);
-    await syncScore(tx, userId, queueType, details.priorityScore);
+    await syncScore(tx, userId, queueType, details.priorityScore, now, override);
     if (override !== null) details.priorityScore = override;
     if (live) {
       const updated = await updateEntryDetails(tx.em, tx.store, live, details);
@@ -82,7 +82,8 @@ export async function removeFromQueue(op: Operation, userId: number, reasonText:
  */
 export async function moveEntry(op: Operation, facts: ClaimantFacts, live: QueueEntryRecord, to: QueueType, reason: string): Promise<QueueEntryRecord> {
   await closeEntry(op.em, op.store, live, 'removed', `transitioned to ${to}: ${reason}`);
-  const details = entryDetailsFor(to, facts, live.enqueuedAt, new Date());
+  const now = new Date();
+  const details = entryDetailsFor(to, facts, live.enqueuedAt, now);
   const moved = await insertEntry(op.em, op.store, {
     queueType: to, userId: live.userId, claimId: live.claimId, ...details,
     priorityScore: live.callbackId ? live.priorityScore : details.priorityScore,
@@ -90,7 +91,7 @@ export async function moveEntry(op: Operation, facts: ClaimantFacts, live: Queue
     assignedToAgentId: live.status === 'assigned' ? live.assignedToAgentId : null, assignedAt: live.assignedAt,
     callbackId: live.callbackId, callbackScheduledFor: live.callbackScheduledFor, callbackReason: live.callbackReason,
   });
-  await syncScore(op, live.userId, to, details.priorityScore);
+  await syncScore(op, live.userId, to, details.priorityScore, now);
   if (live.callbackId !== null) await moveCallback(op.em, live.callbackId, to);
   await recordTransition(op, live.userId, live.queueType, to, reason);
   await publishEntry(op, 'ENTRY_TRANSITIONED', moved);
@@ -113,9 +114,10 @@ export async function transitionUser(op: Operation, userId: number, to: QueueTyp
 export async function refreshLiveEntry(op: Operation, facts: ClaimantFacts): Promise<QueueEntryRecord | null> {
   const live = await liveEntry(op.em, op.store, facts.claimant.userId, true);
   if (!live) return null;
-  const details = entryDetailsFor(live.queueType, facts, live.enqueuedAt, new Date());
+  const now = new Date();
+  const details = entryDetailsFor(live.queueType, facts, live.enqueuedAt, now);
   const updated = await updateEntryDetails(op.em, op.store, live, details);
-  await syncScore(op, live.userId, live.queueType, details.priorityScore);
+  await syncScore(op, live.userId, live.queueType, details.priorityScore, now);
   await publishEntry(op, 'ENTRY_UPDATED', updated);
   return updated;
 }

@@ -29,7 +29,7 @@ export interface ScoreFacts {
 }
 
 export interface ScoreComponent {
-  name: 'base' | 'waiting' | 'attempts' | 'urgent_signature' | 'escalation' | 'deadline';
+  name: 'base' | 'waiting' | 'attempts' | 'urgent_signature' | 'escalation' | 'deadline' | 'callback' | 'fixed';
   points: number;
   detail: string;
 }

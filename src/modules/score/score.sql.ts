@@ -5,14 +5,21 @@ import type { Operation } from '../operation.js';
 import type { QueueType } from '../queue-type.js';
 import type { UserCallScore } from './score.entity.js';
 
-/* syncScore: the claimant's score row follows its queue and the policy's score (created if missing). */
-export async function syncScore(op: Operation, userId: number, queueType: QueueType | null, score: number): Promise<void> {
+/*
+ * syncScore: the claimant's score row follows its queue and the policy's score (created if
+ * missing). `at` is the instant the score was computed for (last_queue_check: scoreBreakdown
+ * explains the score as of then); `override` is a priority fixed by enqueueUser, which every
+ * later re-scoring clears.
+ */
+export async function syncScore(
+  op: Operation, userId: number, queueType: QueueType | null, score: number, at: Date, override: number | null = null,
+): Promise<void> {
   await queryOne(op.em, sql`/* syncScore */
-    INSERT INTO user_call_scores (user_id, current_score, current_queue_type, is_active, last_queue_check)
-    VALUES (${userId}, ${score}, ${queueType}, true, now())
+    INSERT INTO user_call_scores (user_id, current_score, current_queue_type, is_active, last_queue_check, priority_override)
+    VALUES (${userId}, ${score}, ${queueType}, true, ${at}, ${override})
     ON CONFLICT (user_id) DO UPDATE
       SET current_score = EXCLUDED.current_score, current_queue_type = EXCLUDED.current_queue_type,
-          last_queue_check = now(), updated_at = now()`);
+          last_queue_check = EXCLUDED.last_queue_check, priority_override = EXCLUDED.priority_override, updated_at = now()`);
 }
 
 /* recordAttempt: one more call attempt; the daily count restarts on a new (UTC) day. */

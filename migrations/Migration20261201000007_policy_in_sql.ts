@@ -1,0 +1,65 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The score policy in SQL, so the queues can be re-aged in the database (set-based, no row
+ * through Node) and the repopulation can rank by the policy evaluated now. The same rule as
+ * src/modules/score/score-policy.ts, operation by operation (a test compares them over a
+ * generated matrix): times are taken in whole milliseconds, as JavaScript dates carry them,
+ * and the deadline points use the same float8 arithmetic and round-half-up.
+ *
+ * `user_call_scores.priority_override`: a priority fixed by `enqueueUser(priorityScore)`; the
+ * refresh leaves such an entry alone (the breakdown says so).
+ */
+export class Migration20261201000007_policy_in_sql extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`ALTER TABLE user_call_scores ADD COLUMN priority_override integer
+                   CHECK (priority_override BETWEEN 0 AND 9999)`);
+    this.addSql(`
+      CREATE FUNCTION callqueue_ms(d interval) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT floor(extract(epoch FROM d) * 1000) $$`);
+    this.addSql(`
+      CREATE FUNCTION callqueue_urgent_signature(missing_since timestamptz, at timestamptz) RETURNS boolean
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT missing_since IS NOT NULL AND callqueue_ms(at - missing_since) >= 14 * 86400000 $$`);
+    this.addSql(`
+      CREATE FUNCTION callqueue_escalation(deadline timestamptz, at timestamptz) RETURNS smallint
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+          SELECT (CASE WHEN deadline IS NULL THEN 0
+                       WHEN callqueue_ms(deadline - at) <= 2 * 86400000 THEN 2
+                       WHEN callqueue_ms(deadline - at) <= 7 * 86400000 THEN 1
+                       ELSE 0 END)::smallint $$`);
+    this.addSql(`
+      CREATE FUNCTION callqueue_policy_score(queue_type text, waiting_since timestamptz, total_attempts integer,
+                                             signature_missing_since timestamptz, deadline timestamptz, at timestamptz)
+        RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+      DECLARE
+        hours numeric := CASE WHEN waiting_since IS NULL THEN 0
+                              ELSE greatest(0, floor(callqueue_ms(at - waiting_since) / 3600000)) END;
+        total numeric := 1000 + least(4000, hours * 25) - least(1500, greatest(0, total_attempts) * 150);
+        left_ms numeric;
+      BEGIN
+        IF queue_type = 'unsigned_users' THEN
+          IF callqueue_urgent_signature(signature_missing_since, at) THEN total := total + 1500; END IF;
+        ELSE
+          total := total + callqueue_escalation(deadline, at) * 800;
+          IF deadline IS NOT NULL THEN
+            left_ms := callqueue_ms(deadline - at);
+            IF left_ms <= 0 THEN
+              total := total + 2000;
+            ELSIF left_ms < 7 * 86400000 THEN
+              total := total + floor(2000 * (1 - left_ms::float8 / (7 * 86400000)::float8) + 0.5);
+            END IF;
+          END IF;
+        END IF;
+        RETURN least(9999, greatest(0, total))::integer;
+      END $$`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`DROP FUNCTION callqueue_policy_score(text, timestamptz, integer, timestamptz, timestamptz, timestamptz)`);
+    this.addSql(`DROP FUNCTION callqueue_escalation(timestamptz, timestamptz)`);
+    this.addSql(`DROP FUNCTION callqueue_urgent_signature(timestamptz, timestamptz)`);
+    this.addSql(`DROP FUNCTION callqueue_ms(interval)`);
+    this.addSql(`ALTER TABLE user_call_scores DROP COLUMN priority_override`);
+  }
+}

@@ -1,0 +1,81 @@
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { computeScore, escalationFor, isSignatureUrgent } from '../../src/modules/score/score-policy.js';
+import type { QueueType } from '../../src/modules/queue-type.js';
+
+/**
+ * One rule in two languages: the score policy in TypeScript (score-policy.ts, the readable
+ * rule and scoreBreakdown) and in SQL (migration 0007, what the priority refresh orders by)
+ * agree to the point over a generated matrix of claimants and instants — exact hour, day and
+ * horizon boundaries and a millisecond either side of them included.
+ */
+let db: TestDatabase;
+beforeAll(async () => { db = await createTestDatabase(); });
+afterAll(() => db.drop());
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const around = (t: number) => [t - 1, t, t + 1];
+
+interface Case {
+  queueType: QueueType;
+  waitingMs: number | null;
+  attempts: number;
+  missingMs: number | null;
+  deadlineMs: number | null;
+}
+
+function matrix(): Case[] {
+  const waits = [null, 0, ...around(HOUR), 59 * HOUR + 1234, ...around(160 * HOUR), 400 * HOUR];
+  const attempts = [0, 1, 9, 10, 25];
+  const missing = [null, 3 * DAY, ...around(14 * DAY), 40 * DAY];
+  const deadlines = [null, ...around(-1), -5 * DAY, ...around(2 * DAY), 3.5 * DAY + 77, ...around(7 * DAY), 30 * DAY,
+    ...Array.from({ length: 25 }, (_, i) => Math.round((i * 7 * DAY) / 25 + i * 9973))];
+  const cases: Case[] = [];
+  for (const waitingMs of waits) for (const a of attempts) for (const missingMs of missing) {
+    cases.push({ queueType: 'unsigned_users', waitingMs, attempts: a, missingMs, deadlineMs: null });
+  }
+  for (const waitingMs of waits) for (const a of attempts) for (const deadlineMs of deadlines) {
+    cases.push({ queueType: 'outstanding_requests', waitingMs, attempts: a, missingMs: null, deadlineMs });
+  }
+  return cases;
+}
+
+it('computes the same score, escalation and urgency in SQL as in TypeScript', async () => {
+  // Instants across a DST change, a month end and a leap day: the policy counts elapsed time only.
+  const instants = ['2026-03-29T00:59:59.999Z', '2026-10-31T23:30:00.500Z', '2028-02-29T12:00:00.001Z'].map((t) => new Date(t));
+  const cases = matrix();
+  expect(cases.length).toBeGreaterThan(1000);
+  const rows: unknown[][] = [];
+  const expected: [number, number, boolean][] = [];
+  for (const now of instants) {
+    for (const c of cases) {
+      const at = (offset: number | null) => (offset === null ? null : new Date(now.getTime() - offset));
+      const waitingSince = at(c.waitingMs);
+      const missingSince = at(c.missingMs);
+      const deadline = c.deadlineMs === null ? null : new Date(now.getTime() + c.deadlineMs);
+      const urgent = isSignatureUrgent(missingSince, now);
+      const escalation = escalationFor(deadline, now);
+      expected.push([computeScore({
+        queueType: c.queueType, waitingSince, totalAttempts: c.attempts, urgentSignature: urgent,
+        escalationLevel: c.queueType === 'outstanding_requests' ? escalation : 0, documentDeadline: deadline,
+      }, now), escalation, urgent]);
+      rows.push([c.queueType, waitingSince?.toISOString() ?? null, c.attempts, missingSince?.toISOString() ?? null,
+        deadline?.toISOString() ?? null, now.toISOString()]);
+    }
+  }
+  const column = (i: number) => rows.map((r) => r[i]);
+  const got = await db.sql(`
+    SELECT callqueue_policy_score(q, w, a, m, d, n) AS score, callqueue_escalation(d, n) AS escalation,
+           callqueue_urgent_signature(m, n) AS urgent
+      FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[])
+           WITH ORDINALITY AS t(q, w, a, m, d, n, i)
+     ORDER BY i`, [column(0), column(1), column(2), column(3), column(4), column(5)]);
+  const disagreements = got
+    .map((r, i) => ({ i, sql: [r.score, r.escalation, r.urgent], ts: expected[i]!, input: rows[i] }))
+    .filter((d) => d.sql[0] !== d.ts[0] || d.sql[1] !== d.ts[1] || d.sql[2] !== d.ts[2]);
+  expect(disagreements.slice(0, 5)).toEqual([]);
+  // The matrix reaches every part of the rule, so agreement is not agreement on zeros.
+  const scores = new Set(expected.map((e) => e[0]));
+  expect(scores.size).toBeGreaterThan(200);
+  expect(new Set(expected.map((e) => e[1]))).toEqual(new Set([0, 1, 2]));
+});
