@@ -4,6 +4,7 @@ import { claimsSuite } from './claims.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
 import { linesSuite } from './lines.bench.js';
 import { migrationSuite } from './migration.bench.js';
+import { prioritiesSuite } from './priorities.bench.js';
 import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
@@ -21,6 +22,7 @@ const all: Record<string, Suite> = {
   repopulation: repopulationSuite,
   lines: linesSuite,
   migration: migrationSuite,
+  priorities: prioritiesSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));

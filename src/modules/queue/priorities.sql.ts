@@ -35,7 +35,8 @@ export async function refreshPriorities(em: EntityManager, store: QueueStore, qu
                  ${value} AS derived) x
        WHERE e.status IN ('pending', 'assigned') AND e.callback_id IS NULL AND s.priority_override IS NULL
          AND (x.priority_score <> e.priority_score OR x.derived IS DISTINCT FROM e.${column}
-              OR s.current_score IS DISTINCT FROM x.priority_score)
+              -- (a claimant without a score row has none to follow: it must not match forever)
+              OR (s.user_id IS NOT NULL AND s.current_score IS DISTINCT FROM x.priority_score))
        LIMIT ${limit}
        FOR UPDATE OF e SKIP LOCKED
     ), moved AS (
