@@ -8,7 +8,7 @@ export async function loadFacts(em: EntityManager, userId: number, lock: boolean
   const row = await queryOne<Record<string, any>>(em, sql`/* claimantFacts */
     SELECT c.*, s.current_score AS s_current_score, s.is_active AS s_is_active, s.current_queue_type AS s_current_queue_type,
            s.total_attempts AS s_total_attempts, s.last_call_at AS s_last_call_at, s.user_id IS NOT NULL AS s_exists,
-           s.last_queue_check AS s_last_queue_check, s.priority_override AS s_priority_override,
+           s.last_queue_check AS s_last_queue_check, s.priority_override AS s_priority_override, s.next_call_after AS s_next_call_after,
            CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS s_attempts_today,
            r.total AS r_total, r.pending AS r_pending, r.pending_types AS r_pending_types, r.next_deadline AS r_next_deadline,
            r.received_types AS r_received_types, r.met_types AS r_met_types
@@ -30,7 +30,7 @@ export async function loadFacts(em: EntityManager, userId: number, lock: boolean
     score: row.s_exists ? {
       currentScore: row.s_current_score, isActive: row.s_is_active, currentQueueType: row.s_current_queue_type,
       totalAttempts: row.s_total_attempts, attemptsToday: row.s_attempts_today, lastCallAt: toDate(row.s_last_call_at),
-      scoredAt: toDate(row.s_last_queue_check), priorityOverride: row.s_priority_override,
+      scoredAt: toDate(row.s_last_queue_check), priorityOverride: row.s_priority_override, nextCallAfter: toDate(row.s_next_call_after),
     } : null,
     requirements: {
       total: row.r_total, pending: row.r_pending, pendingTypes: row.r_pending_types, nextDeadline: toDate(row.r_next_deadline),

@@ -21,6 +21,8 @@ export interface ClaimantFacts {
     scoredAt: Date | null;
     /** A priority fixed by enqueueUser, until the next re-scoring. */
     priorityOverride: number | null;
+    /** The cooldown after the last call: not called again before. */
+    nextCallAfter: Date | null;
   } | null;
   requirements: {
     /** Requirements not waived. */

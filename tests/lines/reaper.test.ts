@@ -7,6 +7,7 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
     MAX_CONCURRENT_CALLS: '1', LINES_JOB_CRON: '* * * * * *', CALL_MAX_DURATION_SECONDS: '2', CALL_REQUEST_MAX_WAIT_SECONDS: '1',
+    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
   });
 });
 afterAll(() => server.close());

@@ -153,6 +153,8 @@ export type CallRequest = {
   estimatedWaitSeconds?: Maybe<Scalars['Int']['output']>;
   /** The request's id. */
   id: Scalars['ID']['output'];
+  /** Why this direct call may start outside the contact policy (carried to its session). */
+  overrideReason?: Maybe<Scalars['String']['output']>;
   /** 1 = next to get a line; null once not queued. */
   position?: Maybe<Scalars['Int']['output']>;
   /** 100 direct, 0 campaign: higher goes first, then older. */
@@ -193,6 +195,8 @@ export type CallSession = {
   id: Scalars['ID']['output'];
   /** The outcome given when it ended (lower case, as stored). */
   outcome?: Maybe<Scalars['String']['output']>;
+  /** Why this direct call was started outside the contact policy (null: it followed it). */
+  overrideReason?: Maybe<Scalars['String']['output']>;
   /** When the line was taken. */
   startedAt: Scalars['DateTime']['output'];
   /** ACTIVE while it holds a line. */
@@ -224,6 +228,8 @@ export type Callback = {
   agent?: Maybe<Agent>;
   /** The claimant. */
   claimant?: Maybe<Claimant>;
+  /** Promised for a time outside calling hours because the claimant asked for it. */
+  claimantRequested: Scalars['Boolean']['output'];
   /** When it was completed, cancelled or missed. */
   closedAt?: Maybe<Scalars['DateTime']['output']>;
   /** When it was scheduled. */
@@ -270,6 +276,12 @@ export type CallbackEdge = {
 export type CallbackInput = {
   /** The agent who should call. An AGENT key may omit it (itself) or give its own id; ADMIN may leave it empty (anyone). */
   agentId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * The claimant asked for this time themselves: a time outside calling hours (or within a
+   * cooldown) is accepted and recorded, and the claim calls at it. Without it such a time is
+   * refused with BAD_USER_INPUT and the earliest allowed time (`earliestAllowed`).
+   */
+  claimantRequested?: InputMaybe<Scalars['Boolean']['input']>;
   /** Why (1–500 characters). */
   reason: Scalars['String']['input'];
   /** When to call: in the future, at most 30 days ahead. */
@@ -533,6 +545,12 @@ export type InitiateCallInput = {
   callType: CallType;
   /** Required for CAMPAIGN calls; the campaign must be active. */
   campaignId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * A DIRECT call outside the contact policy (calling window, cooldown, daily cap): why — for
+   * example, the claimant asked to be called now. Recorded on the request and the session.
+   * Without it such a call is refused with CONFLICT and the next allowed time (`availableAt`).
+   */
+  overrideReason?: InputMaybe<Scalars['String']['input']>;
   /** The claimant's user id. */
   userId: Scalars['ID']['input'];
 };
@@ -2076,6 +2094,7 @@ export type CallRequestResolvers<ContextType = GraphQLContext, ParentType extend
   dispatchedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   estimatedWaitSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  overrideReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   position?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   priority?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType>;
@@ -2093,6 +2112,7 @@ export type CallSessionResolvers<ContextType = GraphQLContext, ParentType extend
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   outcome?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  overrideReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CallSessionStatus'], ParentType, ContextType>;
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -2105,6 +2125,7 @@ export type CallTypeResolvers = { CAMPAIGN: 'campaign', DIRECT: 'direct' };
 export type CallbackResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Callback'] = ResolversParentTypes['Callback']> = {
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
+  claimantRequested?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dueNotifiedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;

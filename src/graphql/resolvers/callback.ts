@@ -26,6 +26,7 @@ export const callbackResolvers: Resolvers = {
       if (agentId !== null) requireAgentOrAdmin(ctx, agentId);
       return scheduleCallback(operationFor(ctx), {
         userId: parseUserId(input.userId), scheduledFor: input.scheduledFor as Date, reason: input.reason, agentId,
+        claimantRequested: input.claimantRequested ?? false,
       });
     },
     cancelCallback: (_, { id }, ctx) => {

@@ -38,7 +38,7 @@ export const lineResolvers: Resolvers = {
       requireAgentOrAdmin(ctx, agentId);
       return initiateCall(operationFor(ctx), {
         userId: parseUserId(input.userId), agentId, callType: input.callType,
-        campaignId: input.campaignId ? parseId(input.campaignId, 'campaignId') : null,
+        campaignId: input.campaignId ? parseId(input.campaignId, 'campaignId') : null, overrideReason: input.overrideReason ?? null,
       });
     },
     endCall: (_, { sessionId, outcome }, ctx) => {

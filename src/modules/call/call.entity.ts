@@ -17,6 +17,8 @@ export interface CallSession {
   outcome: string | null;
   startedAt: Date;
   endedAt: Date | null;
+  /** Why a direct call was started outside the contact policy (null: it followed it). */
+  overrideReason: string | null;
 }
 
 /** A call waiting for a free line. */
@@ -32,6 +34,8 @@ export interface CallRequest {
   dispatchedAt: Date | null;
   closedAt: Date | null;
   callSessionId: number | null;
+  /** Why this direct call may start outside the contact policy (carried to its session). */
+  overrideReason: string | null;
 }
 
 /** A dialer campaign over one queue. */
@@ -59,6 +63,7 @@ export const CallSessionSchema = new EntitySchema<CallSession>({
     outcome: text({ nullable: true }),
     startedAt: time(),
     endedAt: time({ nullable: true }),
+    overrideReason: text({ nullable: true }),
   } as never,
 });
 
@@ -77,6 +82,7 @@ export const CallRequestSchema = new EntitySchema<CallRequest>({
     dispatchedAt: time({ nullable: true }),
     closedAt: time({ nullable: true }),
     callSessionId: bigintCol({ nullable: true }),
+    overrideReason: text({ nullable: true }),
   } as never,
 });
 

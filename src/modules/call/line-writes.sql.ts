@@ -22,13 +22,13 @@ export async function setLineLimit(em: EntityManager, limit: number): Promise<vo
   await queryRows(em, sql`/* setLineLimit */ UPDATE call_lines SET max_lines = ${limit} WHERE max_lines <> ${limit}`);
 }
 
-export type NewSession = Pick<CallSession, 'userId' | 'agentId' | 'callType' | 'campaignId' | 'queueType' | 'queueEntryId'>;
+export type NewSession = Pick<CallSession, 'userId' | 'agentId' | 'callType' | 'campaignId' | 'queueType' | 'queueEntryId' | 'overrideReason'>;
 
 /* startSession: null when the claimant is already on an active call (the partial unique index decides). */
 export async function insertActiveSession(em: EntityManager, s: NewSession): Promise<CallSession | null> {
   const row = await queryOne<Record<string, unknown>>(em, sql`/* startSession */
-    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, queue_type, queue_entry_id, status)
-    VALUES (${s.userId}, ${s.agentId}, ${s.callType}, ${s.campaignId}, ${s.queueType}, ${s.queueEntryId}, 'active')
+    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, queue_type, queue_entry_id, status, override_reason)
+    VALUES (${s.userId}, ${s.agentId}, ${s.callType}, ${s.campaignId}, ${s.queueType}, ${s.queueEntryId}, 'active', ${s.overrideReason})
     ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING
     RETURNING *`);
   return row ? toSession(row) : null;
@@ -52,11 +52,11 @@ export async function claimantCallState(em: EntityManager, userId: number): Prom
  * got in first).
  */
 export async function insertCallRequest(
-  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
+  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
 ): Promise<number> {
   const row = await queryOne<{ id: number }>(em, sql`/* queueCallRequest */
-    INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at)
-    VALUES (${r.callType}, ${CALL_PRIORITY[r.callType]}, ${r.userId}, ${r.agentId}, ${r.campaignId}, clock_timestamp())
+    INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at, override_reason)
+    VALUES (${r.callType}, ${CALL_PRIORITY[r.callType]}, ${r.userId}, ${r.agentId}, ${r.campaignId}, clock_timestamp(), ${r.overrideReason})
     RETURNING id`);
   return row!.id;
 }
@@ -71,11 +71,11 @@ export async function nextCallRequest(em: EntityManager, maxWaitSeconds: number)
 
 /* dispatchSession: null when the claimant got on a call another way meanwhile. */
 export async function insertDispatchedSession(
-  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
+  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
 ): Promise<number | null> {
   const row = await queryOne<{ id: number }>(em, sql`/* dispatchSession */
-    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status)
-    VALUES (${r.userId}, ${r.agentId}, ${r.callType}, ${r.campaignId}, 'active')
+    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status, override_reason)
+    VALUES (${r.userId}, ${r.agentId}, ${r.callType}, ${r.campaignId}, 'active', ${r.overrideReason})
     ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING id`);
   return row?.id ?? null;
 }

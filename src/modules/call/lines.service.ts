@@ -1,7 +1,8 @@
 import { requireActiveAgent } from '../agent/agent.service.js';
-import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import { lockedFacts, refuseConverted } from '../facts.js';
-import { phaseTransaction, type Operation } from '../operation.js';
+import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
+import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
+import { phaseTransaction, type Operation, type QueueSettings } from '../operation.js';
+import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { liveEntry } from '../queue/queue.sql.js';
 import type { Campaign, CallSession, CallType } from './call.entity.js';
 import {
@@ -20,7 +21,16 @@ export interface InitiateCallResult {
   estimatedWaitSeconds: number | null;
 }
 
-async function startSession(op: Operation, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null }): Promise<CallSession> {
+export interface CallInput {
+  userId: number;
+  agentId: number;
+  callType: CallType;
+  campaignId: number | null;
+  /** A direct call outside the contact policy: why (the claimant asked to be called now). */
+  overrideReason: string | null;
+}
+
+async function startSession(op: Operation, r: CallInput): Promise<CallSession> {
   const live = await liveEntry(op.em, op.store, r.userId, false);
   const session = await insertActiveSession(op.em, { ...r, queueType: live?.queueType ?? null, queueEntryId: live?.id ?? null });
   if (!session) throw conflict(`claimant ${r.userId} is already on an active call`);
@@ -34,16 +44,19 @@ async function startSession(op: Operation, r: { userId: number; agentId: number;
  * created_at is the clock at insert, under the line lock — the order requests joined the line
  * (a transaction's now() is its start, which can be earlier than a request that got in first).
  */
-export async function initiateCall(
-  op: Operation, input: { userId: number; agentId: number; callType: CallType; campaignId: number | null },
-): Promise<InitiateCallResult> {
+export async function initiateCall(op: Operation, input: CallInput): Promise<InitiateCallResult> {
   if (input.callType === 'campaign' && input.campaignId === null) throw badInput('a CAMPAIGN call needs a campaignId');
   if (input.callType === 'direct' && input.campaignId !== null) throw badInput('a DIRECT call takes no campaignId');
+  if (input.overrideReason !== null) {
+    if (input.callType === 'campaign') throw badInput('overrideReason is for DIRECT calls; a campaign call always follows the contact policy');
+    input = { ...input, overrideReason: requireReason(input.overrideReason, 'overrideReason') };
+  }
   return phaseTransaction(op, async (tx) => {
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call: they asked not to be called`);
     await requireActiveAgent(tx.em, input.agentId);
+    refuseOutsidePolicy(facts, input, tx.settings);
     if (input.campaignId !== null) {
       const campaign = await campaignState(tx.em, input.campaignId);
       if (!campaign) throw notFound(`campaign ${input.campaignId} does not exist`);
@@ -65,6 +78,21 @@ export async function initiateCall(
       estimatedWaitSeconds: estimatedWaitSeconds(request!.position!, figures, tx.settings.lines.defaultCallSeconds),
     };
   });
+}
+
+/**
+ * The contact policy decides whether this call may start now (before anything is written): a
+ * campaign call never starts outside it; a direct one only with an override reason, recorded
+ * on its request and session.
+ */
+function refuseOutsidePolicy(facts: ClaimantFacts, input: CallInput, settings: QueueSettings): void {
+  const verdict = contactVerdict(contactFactsOf(facts), new Date(), settings);
+  if (verdict.kind !== 'not_now' || (input.callType === 'direct' && input.overrideReason !== null)) return;
+  const how = input.callType === 'campaign'
+    ? 'campaign calls follow the contact policy'
+    : 'a direct call may start anyway with overrideReason (for example, the claimant asked to be called now)';
+  throw conflict(`claimant ${input.userId} may not be called now (${verdict.reason}); the next allowed time is ${verdict.until.toISOString()}; ${how}`,
+    { reason: verdict.reason, availableAt: verdict.until.toISOString() });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { requireActiveAgent } from '../agent/agent.service.js';
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
 import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
-import { phaseTransaction, publishEntry, type Operation } from '../operation.js';
+import { phaseTransaction, publishEntry, type Operation, type QueueSettings } from '../operation.js';
+import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { entryDetailsFor } from '../queue/entry-details.js';
 import { clearEntryCallback, closeCallback, insertEntry, recordTransition, setEntryCallback } from '../queue/entry-writes.sql.js';
 import type { QueueEntryRecord } from '../queue/queue-entry.js';
@@ -23,6 +24,8 @@ export interface CallbackInput {
   reason: string;
   /** The preferred agent; null: anyone. */
   agentId: number | null;
+  /** The claimant chose the time: outside calling hours or a cooldown is then accepted (and recorded). */
+  claimantRequested: boolean;
 }
 
 /** The queue a claimant belongs in by its facts, or null when there is nothing to call about. */
@@ -37,6 +40,20 @@ export async function endEntryCallback(op: Operation, facts: ClaimantFacts, entr
   const cleared = await clearEntryCallback(op.em, op.store, entry, details.priorityScore);
   await publishEntry(op, 'ENTRY_UPDATED', cleared);
   return cleared;
+}
+
+/**
+ * A callback is a promise the claim must be able to keep: its time must pass the contact
+ * policy in the claimant's zone (calling window, cooldown) — unless the claimant chose it.
+ * The daily cap is not judged here: that day's attempts are not known yet.
+ */
+function refuseOutsidePolicy(facts: ClaimantFacts, input: CallbackInput, settings: QueueSettings): void {
+  if (input.claimantRequested) return;
+  const verdict = contactVerdict({ ...contactFactsOf(facts), attemptsToday: 0 }, input.scheduledFor, settings);
+  if (verdict.kind !== 'not_now') return;
+  throw badInput(`scheduledFor ${input.scheduledFor.toISOString()} is ${verdict.reason === 'cooldown' ? 'within the cooldown of the last call' : "outside calling hours in the claimant's time zone"} `
+    + `(${facts.claimant.timezone}); the earliest allowed time is ${verdict.until.toISOString()}, or set claimantRequested if the claimant asked for this time`,
+  { field: 'scheduledFor', reason: verdict.reason, earliestAllowed: verdict.until.toISOString() });
 }
 
 /**
@@ -60,6 +77,7 @@ export async function scheduleCallback(op: Operation, input: CallbackInput): Pro
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call; no callback can be scheduled`);
     if (input.agentId !== null) await requireActiveAgent(tx.em, input.agentId, '; schedule the callback for another agent or for anyone');
+    refuseOutsidePolicy(facts, input, tx.settings);
     const live = await liveEntry(tx.em, tx.store, input.userId, true);
     const queueType = live?.queueType ?? queueFor(facts);
     if (!queueType) throw conflict(`claimant ${input.userId} has signed and owes no document: there is nothing to call back about`);
@@ -67,6 +85,7 @@ export async function scheduleCallback(op: Operation, input: CallbackInput): Pro
     await supersedeCallbacks(tx.em, input.userId);
     const callback = await insertCallback(tx.em, {
       userId: input.userId, agentId: input.agentId, scheduledFor: input.scheduledFor, reason, queueType, createdEntry: live === null,
+      claimantRequested: input.claimantRequested,
     });
     const onEntry = { id: callback.id, scheduledFor: callback.scheduledFor, reason };
     if (live) {

@@ -17,6 +17,8 @@ export interface Callback {
   closedAt: Date | null;
   /** The callback put the claimant in its queue; cancelling it takes the claimant out again. */
   createdEntry: boolean;
+  /** Promised for a time outside calling hours because the claimant asked for it. */
+  claimantRequested: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -35,6 +37,7 @@ export const CallbackSchema = new EntitySchema<Callback>({
     dueNotifiedAt: time({ nullable: true }),
     closedAt: time({ nullable: true }),
     createdEntry: bool({ default: false }),
+    claimantRequested: bool({ default: false }),
     ...timestamps(),
   } as never,
 });

@@ -52,11 +52,12 @@ export async function supersedeCallbacks(em: EntityManager, userId: number): Pro
 
 /* insertCallback: `createdEntry` says the callback put the claimant in its queue (a cancel takes it out again). */
 export async function insertCallback(
-  em: EntityManager, c: { userId: number; agentId: number | null; scheduledFor: Date; reason: string; queueType: string; createdEntry: boolean },
+  em: EntityManager,
+  c: { userId: number; agentId: number | null; scheduledFor: Date; reason: string; queueType: string; createdEntry: boolean; claimantRequested: boolean },
 ): Promise<Callback> {
   const row = await queryOne<Record<string, unknown>>(em, sql`/* insertCallback */
-    INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type, created_entry)
-    VALUES (${c.userId}, ${c.agentId}, ${c.scheduledFor}, ${c.reason}, ${c.queueType}, ${c.createdEntry})
+    INSERT INTO callbacks (user_id, agent_id, scheduled_for, reason, queue_type, created_entry, claimant_requested)
+    VALUES (${c.userId}, ${c.agentId}, ${c.scheduledFor}, ${c.reason}, ${c.queueType}, ${c.createdEntry}, ${c.claimantRequested})
     RETURNING *`);
   return toCallback(row!);
 }

@@ -15,6 +15,8 @@ export interface ClaimCandidate {
   nextCallAfter: Date | null;
   attemptsToday: number;
   hasPendingRequirement: boolean;
+  /** The entry's due callback was promised for a time the claimant chose. */
+  claimantRequested: boolean;
 }
 
 /**
@@ -57,7 +59,8 @@ export async function claimCandidate(
                c.signature_status = 'obtained' AS signature_obtained,
                coalesce(s.is_active, false) AS score_active, s.next_call_after,
                CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS attempts_today,
-               EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement
+               EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement,
+               coalesce((SELECT cb.claimant_requested FROM callbacks cb WHERE cb.id = e.callback_id AND cb.status = 'pending'), false) AS claimant_requested
           FROM (SELECT * FROM ${table(queueType)} q
                  WHERE q.status = 'pending' AND q.available_from <= now()
                    AND NOT EXISTS (SELECT 1 FROM call_sessions cs WHERE cs.user_id = q.user_id AND cs.status = 'active')
@@ -83,6 +86,7 @@ export async function claimCandidate(
       nextCallAfter: toDate(row.next_call_after as string | null),
       attemptsToday: row.attempts_today as number,
       hasPendingRequirement: row.has_pending_requirement as boolean,
+      claimantRequested: row.claimant_requested as boolean,
     },
   };
 }

@@ -1,5 +1,5 @@
-import { nextWindowOpening, tomorrowsOpening, type CallingWindow } from './calling-window.js';
 import type { QueueType } from '../queue-type.js';
+import { contactVerdict, type ContactFacts, type ContactSettings } from './contact-policy.js';
 
 /**
  * The live checks of a claim (README, "Claiming"), as a pure decision on the facts loaded with the
@@ -8,17 +8,12 @@ import type { QueueType } from '../queue-type.js';
  * (The "claimant on a call" and "callback for another agent" checks are in the claim SQL, so
  * such entries are never locked by the wrong claim.)
  */
-export interface EligibilityFacts {
+export interface EligibilityFacts extends ContactFacts {
   queueType: QueueType;
   scoreActive: boolean;
-  doNotCall: boolean;
   converted: boolean;
   signatureObtained: boolean;
   hasPendingRequirement: boolean;
-  nextCallAfter: Date | null;
-  /** Attempts counted today (zero when the count was last reset on an earlier day). */
-  attemptsToday: number;
-  timezone: string;
 }
 
 export type Verdict =
@@ -26,10 +21,7 @@ export type Verdict =
   | { kind: 'remove'; reason: string }
   | { kind: 'defer'; until: Date; reason: string };
 
-export interface EligibilitySettings {
-  window: CallingWindow;
-  dailyAttemptCap: number;
-}
+export type EligibilitySettings = ContactSettings;
 
 export function checkEligibility(f: EligibilityFacts, now: Date, settings: EligibilitySettings): Verdict {
   if (!f.scoreActive) return { kind: 'remove', reason: 'score inactive' };
@@ -37,11 +29,9 @@ export function checkEligibility(f: EligibilityFacts, now: Date, settings: Eligi
   if (f.converted) return { kind: 'remove', reason: 'already converted' };
   if (f.queueType === 'unsigned_users' && f.signatureObtained) return { kind: 'remove', reason: 'signature already obtained' };
   if (f.queueType === 'outstanding_requests' && !f.hasPendingRequirement) return { kind: 'remove', reason: 'no requirement pending' };
-  if (f.nextCallAfter && f.nextCallAfter > now) return { kind: 'defer', until: f.nextCallAfter, reason: 'cooldown' };
-  if (f.attemptsToday >= settings.dailyAttemptCap) {
-    return { kind: 'defer', until: tomorrowsOpening(now, f.timezone, settings.window), reason: 'daily attempt cap reached' };
-  }
-  const opening = nextWindowOpening(now, f.timezone, settings.window);
-  if (opening) return { kind: 'defer', until: opening, reason: 'outside the calling window' };
+  // "Not now" is the contact policy's, shared with calls and callbacks.
+  const contact = contactVerdict(f, now, settings);
+  if (contact.kind === 'not_now') return { kind: 'defer', until: contact.until, reason: contact.reason };
+  if (contact.kind === 'refused') return { kind: 'remove', reason: contact.reason };
   return { kind: 'assign' };
 }
