@@ -14,19 +14,21 @@ export class Migration20261201000007_policy_in_sql extends Migration {
   override async up(): Promise<void> {
     this.addSql(`ALTER TABLE user_call_scores ADD COLUMN priority_override integer
                    CHECK (priority_override BETWEEN 0 AND 9999)`);
+    // Milliseconds from b to a, each instant truncated to the millisecond first: exactly what
+    // JavaScript's a.getTime() − b.getTime() gives for the same timestamps (Dates carry ms).
     this.addSql(`
-      CREATE FUNCTION callqueue_ms(d interval) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT floor(extract(epoch FROM d) * 1000) $$`);
+      CREATE FUNCTION callqueue_ms(a timestamptz, b timestamptz) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+        $$ SELECT floor(extract(epoch FROM a) * 1000) - floor(extract(epoch FROM b) * 1000) $$`);
     this.addSql(`
       CREATE FUNCTION callqueue_urgent_signature(missing_since timestamptz, at timestamptz) RETURNS boolean
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT missing_since IS NOT NULL AND callqueue_ms(at - missing_since) >= 14 * 86400000 $$`);
+        $$ SELECT missing_since IS NOT NULL AND callqueue_ms(at, missing_since) >= 14 * 86400000 $$`);
     this.addSql(`
       CREATE FUNCTION callqueue_escalation(deadline timestamptz, at timestamptz) RETURNS smallint
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
           SELECT (CASE WHEN deadline IS NULL THEN 0
-                       WHEN callqueue_ms(deadline - at) <= 2 * 86400000 THEN 2
-                       WHEN callqueue_ms(deadline - at) <= 7 * 86400000 THEN 1
+                       WHEN callqueue_ms(deadline, at) <= 2 * 86400000 THEN 2
+                       WHEN callqueue_ms(deadline, at) <= 7 * 86400000 THEN 1
                        ELSE 0 END)::smallint $$`);
     this.addSql(`
       CREATE FUNCTION callqueue_policy_score(queue_type text, waiting_since timestamptz, total_attempts integer,
@@ -34,7 +36,7 @@ export class Migration20261201000007_policy_in_sql extends Migration {
         RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
       DECLARE
         hours numeric := CASE WHEN waiting_since IS NULL THEN 0
-                              ELSE greatest(0, floor(callqueue_ms(at - waiting_since) / 3600000)) END;
+                              ELSE greatest(0, floor(callqueue_ms(at, waiting_since) / 3600000)) END;
         total numeric := 1000 + least(4000, hours * 25) - least(1500, greatest(0, total_attempts) * 150);
         left_ms numeric;
       BEGIN
@@ -43,7 +45,7 @@ export class Migration20261201000007_policy_in_sql extends Migration {
         ELSE
           total := total + callqueue_escalation(deadline, at) * 800;
           IF deadline IS NOT NULL THEN
-            left_ms := callqueue_ms(deadline - at);
+            left_ms := callqueue_ms(deadline, at);
             IF left_ms <= 0 THEN
               total := total + 2000;
             ELSIF left_ms < 7 * 86400000 THEN
@@ -59,7 +61,7 @@ export class Migration20261201000007_policy_in_sql extends Migration {
     this.addSql(`DROP FUNCTION callqueue_policy_score(text, timestamptz, integer, timestamptz, timestamptz, timestamptz)`);
     this.addSql(`DROP FUNCTION callqueue_escalation(timestamptz, timestamptz)`);
     this.addSql(`DROP FUNCTION callqueue_urgent_signature(timestamptz, timestamptz)`);
-    this.addSql(`DROP FUNCTION callqueue_ms(interval)`);
+    this.addSql(`DROP FUNCTION callqueue_ms(timestamptz, timestamptz)`);
     this.addSql(`ALTER TABLE user_call_scores DROP COLUMN priority_override`);
   }
 }

@@ -79,3 +79,25 @@ it('computes the same score, escalation and urgency in SQL as in TypeScript', as
   expect(scores.size).toBeGreaterThan(200);
   expect(new Set(expected.map((e) => e[1]))).toEqual(new Set([0, 1, 2]));
 });
+
+it('agrees on timestamps Postgres writes with microseconds, which JavaScript reads to the millisecond', async () => {
+  // now() − exactly 160 h, 14 days, 2 days: the µs fall on both sides; JavaScript drops them on both.
+  const at = '2026-12-01 22:28:05.646912+00';
+  const cases = [
+    ['unsigned_users', '2026-11-25 06:28:05.646912+00', null, null],
+    ['unsigned_users', '2026-11-30 12:00:00.000001+00', '2026-11-17 22:28:05.646913+00', null],
+    ['outstanding_requests', '2026-11-30 22:28:05.646999+00', null, '2026-12-03 22:28:05.646001+00'],
+    ['outstanding_requests', '2026-12-01 21:28:05.646912+00', null, '2026-12-08 22:28:05.646999+00'],
+  ] as const;
+  for (const [queueType, waiting, missing, deadline] of cases) {
+    const [row] = await db.sql(`SELECT callqueue_policy_score($1, $2, 0, $3, $4, $5) AS score`, [queueType, waiting, missing, deadline, at]);
+    const now = new Date(at.replace(' ', 'T').replace('+00', 'Z'));
+    const date = (t: string | null) => (t === null ? null : new Date(t.replace(' ', 'T').replace('+00', 'Z')));
+    const d = date(deadline);
+    const ts = computeScore({
+      queueType, waitingSince: date(waiting), totalAttempts: 0, urgentSignature: isSignatureUrgent(date(missing), now),
+      escalationLevel: escalationFor(d, now), documentDeadline: d,
+    }, now);
+    expect({ queueType, waiting, score: row!.score }).toEqual({ queueType, waiting, score: ts });
+  }
+});
