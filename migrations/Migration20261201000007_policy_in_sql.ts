@@ -16,9 +16,12 @@ export class Migration20261201000007_policy_in_sql extends Migration {
                    CHECK (priority_override BETWEEN 0 AND 9999)`);
     // Milliseconds from b to a, each instant truncated to the millisecond first: exactly what
     // JavaScript's a.getTime() − b.getTime() gives for the same timestamps (Dates carry ms).
+    // Written with immutable operators only (an interval's epoch, not a timestamptz's, which is
+    // STABLE), so that every function here is inlined into the queries that use it.
     this.addSql(`
       CREATE FUNCTION callqueue_ms(a timestamptz, b timestamptz) RETURNS numeric LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-        $$ SELECT floor(extract(epoch FROM a) * 1000) - floor(extract(epoch FROM b) * 1000) $$`);
+        $$ SELECT floor(extract(epoch FROM a - timestamptz '1970-01-01 00:00:00+00') * 1000)
+                - floor(extract(epoch FROM b - timestamptz '1970-01-01 00:00:00+00') * 1000) $$`);
     this.addSql(`
       CREATE FUNCTION callqueue_urgent_signature(missing_since timestamptz, at timestamptz) RETURNS boolean
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
@@ -30,31 +33,27 @@ export class Migration20261201000007_policy_in_sql extends Migration {
                        WHEN callqueue_ms(deadline, at) <= 2 * 86400000 THEN 2
                        WHEN callqueue_ms(deadline, at) <= 7 * 86400000 THEN 1
                        ELSE 0 END)::smallint $$`);
+    // One SQL expression (not plpgsql), so the planner inlines it into the refresh's scan
+    // instead of calling a function per row.
     this.addSql(`
       CREATE FUNCTION callqueue_policy_score(queue_type text, waiting_since timestamptz, total_attempts integer,
                                              signature_missing_since timestamptz, deadline timestamptz, at timestamptz)
-        RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
-      DECLARE
-        hours numeric := CASE WHEN waiting_since IS NULL THEN 0
-                              ELSE greatest(0, floor(callqueue_ms(at, waiting_since) / 3600000)) END;
-        total numeric := 1000 + least(4000, hours * 25) - least(1500, greatest(0, total_attempts) * 150);
-        left_ms numeric;
-      BEGIN
-        IF queue_type = 'unsigned_users' THEN
-          IF callqueue_urgent_signature(signature_missing_since, at) THEN total := total + 1500; END IF;
-        ELSE
-          total := total + callqueue_escalation(deadline, at) * 800;
-          IF deadline IS NOT NULL THEN
-            left_ms := callqueue_ms(deadline, at);
-            IF left_ms <= 0 THEN
-              total := total + 2000;
-            ELSIF left_ms < 7 * 86400000 THEN
-              total := total + floor(2000 * (1 - left_ms::float8 / (7 * 86400000)::float8) + 0.5);
-            END IF;
-          END IF;
-        END IF;
-        RETURN least(9999, greatest(0, total))::integer;
-      END $$`);
+        RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT least(9999, greatest(0,
+                 1000
+                 + least(4000, CASE WHEN waiting_since IS NULL THEN 0
+                                    ELSE greatest(0, floor(callqueue_ms(at, waiting_since) / 3600000)) END * 25)
+                 - least(1500, greatest(0, total_attempts) * 150)
+                 + CASE WHEN queue_type = 'unsigned_users'
+                        THEN CASE WHEN callqueue_urgent_signature(signature_missing_since, at) THEN 1500 ELSE 0 END
+                        ELSE callqueue_escalation(deadline, at) * 800
+                             + CASE WHEN deadline IS NULL THEN 0
+                                    WHEN callqueue_ms(deadline, at) <= 0 THEN 2000
+                                    WHEN callqueue_ms(deadline, at) < 7 * 86400000
+                                      THEN floor(2000 * (1 - callqueue_ms(deadline, at)::float8 / (7 * 86400000)::float8) + 0.5)::numeric
+                                    ELSE 0 END
+                   END))::integer
+      $$`);
   }
 
   override async down(): Promise<void> {

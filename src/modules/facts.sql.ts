@@ -3,13 +3,17 @@ import { queryOne, raw, sql, toDate } from '../db/sql.js';
 import { toClaimant } from './claimant/claimant.sql.js';
 import type { ClaimantFacts } from './facts.js';
 
-/* claimantFacts: one claimant with its score and requirement figures; `lock` takes the claimant row FOR UPDATE, serialising fact changes per claimant. */
-export async function loadFacts(em: EntityManager, userId: number, lock: boolean): Promise<ClaimantFacts | null> {
+/*
+ * claimantFacts: one claimant with its score and requirement figures, its attempts counted for
+ * the claimant's own day at `at`; `lock` takes the claimant row FOR UPDATE, serialising fact
+ * changes per claimant.
+ */
+export async function loadFacts(em: EntityManager, userId: number, lock: boolean, at: Date = new Date()): Promise<ClaimantFacts | null> {
   const row = await queryOne<Record<string, any>>(em, sql`/* claimantFacts */
     SELECT c.*, s.current_score AS s_current_score, s.is_active AS s_is_active, s.current_queue_type AS s_current_queue_type,
            s.total_attempts AS s_total_attempts, s.last_call_at AS s_last_call_at, s.user_id IS NOT NULL AS s_exists,
            s.last_queue_check AS s_last_queue_check, s.priority_override AS s_priority_override, s.next_call_after AS s_next_call_after,
-           CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS s_attempts_today,
+           callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, ${at}::timestamptz) AS s_attempts_today,
            r.total AS r_total, r.pending AS r_pending, r.pending_types AS r_pending_types, r.next_deadline AS r_next_deadline,
            r.received_types AS r_received_types, r.met_types AS r_met_types
       FROM claimants c

@@ -87,6 +87,13 @@ it('refuses BACKFILLED before an apply and READ_NEW before a passing validation,
   expect(busy.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', runId: started.id });
   await server.admin.request('mutation { validateQueueMigration { passed } }').then((r) =>
     expect(r.errors![0]!.extensions).toMatchObject({ code: 'CONFLICT', runId: started.id }));
+  // Let the apply record a batch (under a loaded machine the first can take a while), then
+  // stop it between batches: there is something to resume after.
+  for (let i = 0; i < 100; i += 1) {
+    const [run] = await server.db.sql(`SELECT last_legacy_id FROM migration_runs WHERE id = $1`, [started.id]);
+    if (run?.last_legacy_id !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await server.app.close();  // stops the apply between batches (resumable)
   server = await startTestServer({}, server.db);
   const interrupted = (await server.admin.data(`query($id: ID!) { migrationRun(id: $id) { status error processedRows } }`, { id: started.id })).migrationRun;

@@ -76,7 +76,9 @@ it('defers a claimant in cooldown until the cooldown ends (the entry stays)', as
 
 it('defers a claimant over the daily attempt cap to tomorrow’s opening', async () => {
   const u = await s.claimant({ timezone: DAYTIME() });
-  await server.db.sql(`UPDATE user_call_scores SET attempts_today = 3, last_reset_date = (now() AT TIME ZONE 'UTC')::date WHERE user_id = $1`, [u]);
+  // Three attempts on the claimant's own calendar day (the cap counts local days).
+  await server.db.sql(`UPDATE user_call_scores s SET attempts_today = 3, last_reset_date = (now() AT TIME ZONE c.timezone)::date
+    FROM claimants c WHERE c.user_id = s.user_id AND s.user_id = $1`, [u]);
   const { claimed, goodEntry, bad } = await claimPast({ userId: u });
   expect(claimed.id).toBe(String(goodEntry));
   expect(bad.status).toBe('pending');
@@ -87,7 +89,9 @@ it('defers a claimant over the daily attempt cap to tomorrow’s opening', async
 
 it('does not count yesterday’s attempts against today’s cap', async () => {
   const u = await s.claimant({ timezone: DAYTIME() });
-  await server.db.sql(`UPDATE user_call_scores SET attempts_today = 3, last_reset_date = (now() AT TIME ZONE 'UTC')::date - 1 WHERE user_id = $1`, [u]);
+  // Yesterday in the claimant's own zone (the cap counts local days).
+  await server.db.sql(`UPDATE user_call_scores s SET attempts_today = 3, last_reset_date = (now() AT TIME ZONE c.timezone)::date - 1
+    FROM claimants c WHERE c.user_id = s.user_id AND s.user_id = $1`, [u]);
   const id = await s.entry({ userId: u, priorityScore: 9999 });
   const agent = await s.agent();
   expect((await server.admin.data(CLAIM, { a: String(agent), q: 'UNSIGNED_USERS' })).assignNextUser.id).toBe(String(id));

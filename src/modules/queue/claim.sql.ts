@@ -58,7 +58,7 @@ export async function claimCandidate(
         SELECT ${entryColumns(queueType)}, c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
                c.signature_status = 'obtained' AS signature_obtained,
                coalesce(s.is_active, false) AS score_active, s.next_call_after,
-               CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today ELSE 0 END AS attempts_today,
+               callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, now()) AS attempts_today,
                EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement,
                coalesce((SELECT cb.claimant_requested FROM callbacks cb WHERE cb.id = e.callback_id AND cb.status = 'pending'), false) AS claimant_requested
           FROM (SELECT * FROM ${table(queueType)} q

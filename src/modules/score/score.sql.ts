@@ -22,18 +22,23 @@ export async function syncScore(
           last_queue_check = EXCLUDED.last_queue_check, priority_override = EXCLUDED.priority_override, updated_at = now()`);
 }
 
-/* recordAttempt: one more call attempt; the daily count restarts on a new (UTC) day. */
+/*
+ * recordAttempt: one more call attempt at `at`; the daily count restarts on a new calendar day
+ * of the claimant's own zone (migration 0008's callqueue_local_day), not on a new UTC day.
+ */
 export async function recordAttempt(
-  op: Operation, userId: number, outcome: string, cooldownMinutes: number,
+  op: Operation, userId: number, outcome: string, cooldownMinutes: number, at: Date = new Date(),
 ): Promise<{ totalAttempts: number; attemptsToday: number; nextCallAfter: Date }> {
   const row = await queryOne<{ total_attempts: number; attempts_today: number; next_call_after: string }>(op.em, sql`/* recordAttempt */
     INSERT INTO user_call_scores AS s (user_id, total_attempts, attempts_today, last_reset_date, last_call_at, last_outcome, next_call_after)
-    VALUES (${userId}, 1, 1, (now() AT TIME ZONE 'UTC')::date, now(), ${outcome}, now() + make_interval(mins => ${cooldownMinutes}))
+    SELECT ${userId}, 1, 1, callqueue_local_day(c.timezone, ${at}::timestamptz), ${at}::timestamptz, ${outcome},
+           ${at}::timestamptz + make_interval(mins => ${cooldownMinutes})
+      FROM claimants c WHERE c.user_id = ${userId}
     ON CONFLICT (user_id) DO UPDATE SET
       total_attempts = s.total_attempts + 1,
-      attempts_today = CASE WHEN s.last_reset_date = (now() AT TIME ZONE 'UTC')::date THEN s.attempts_today + 1 ELSE 1 END,
-      last_reset_date = (now() AT TIME ZONE 'UTC')::date,
-      last_call_at = now(), last_outcome = EXCLUDED.last_outcome, next_call_after = EXCLUDED.next_call_after, updated_at = now()
+      attempts_today = CASE WHEN s.last_reset_date = EXCLUDED.last_reset_date THEN s.attempts_today + 1 ELSE 1 END,
+      last_reset_date = EXCLUDED.last_reset_date,
+      last_call_at = EXCLUDED.last_call_at, last_outcome = EXCLUDED.last_outcome, next_call_after = EXCLUDED.next_call_after, updated_at = now()
     RETURNING total_attempts, attempts_today, next_call_after`);
   return { totalAttempts: row!.total_attempts, attemptsToday: row!.attempts_today, nextCallAfter: toDate(row!.next_call_after)! };
 }
