@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, raw, sql, toDate } from '../db/sql.js';
 import { toClaimant } from './claimant/claimant.sql.js';
+import { notFound } from './errors.js';
 import type { ClaimantFacts } from './facts.js';
+import type { Operation } from './operation.js';
 
 /*
  * claimantFacts: one claimant with its score and requirement figures, its attempts counted for
@@ -41,4 +43,11 @@ export async function loadFacts(em: EntityManager, userId: number, lock: boolean
       receivedTypes: row.r_received_types, metTypes: row.r_met_types,
     },
   };
+}
+
+/** The claimant's facts with its row locked (fact changes per claimant are serialised); NOT_FOUND when unknown. */
+export async function lockedFacts(op: Operation, userId: number): Promise<ClaimantFacts> {
+  const facts = await loadFacts(op.em, userId, true);
+  if (!facts) throw notFound(`claimant ${userId} does not exist`);
+  return facts;
 }

@@ -1,7 +1,5 @@
 import type { Claimant } from './claimant/claimant.entity.js';
-import { conflict, notFound } from './errors.js';
-import { loadFacts } from './facts.sql.js';
-import type { Operation } from './operation.js';
+import { conflict } from './errors.js';
 import type { QueueType } from './queue-type.js';
 
 /**
@@ -33,13 +31,6 @@ export interface ClaimantFacts {
     receivedTypes: string[];
     metTypes: string[];
   };
-}
-
-/** The claimant's facts with its row locked (fact changes per claimant are serialised); NOT_FOUND when unknown. */
-export async function lockedFacts(op: Operation, userId: number): Promise<ClaimantFacts> {
-  const facts = await loadFacts(op.em, userId, true);
-  if (!facts) throw notFound(`claimant ${userId} does not exist`);
-  return facts;
 }
 
 export function refuseConverted(facts: ClaimantFacts): void {

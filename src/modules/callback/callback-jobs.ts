@@ -1,4 +1,4 @@
-import { lockedFacts } from '../facts.js';
+import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation } from '../operation.js';
 import { closeCallback } from '../queue/entry-writes.sql.js';
 import { liveEntry } from '../queue/queue.sql.js';

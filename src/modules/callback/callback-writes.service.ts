@@ -1,6 +1,7 @@
 import { requireActiveAgent } from '../agent/agent.service.js';
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
-import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
+import { refuseConverted, type ClaimantFacts } from '../facts.js';
+import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, publishEntry, type Operation, type QueueSettings } from '../operation.js';
 import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { entryDetailsFor } from '../queue/entry-details.js';

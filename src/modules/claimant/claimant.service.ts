@@ -1,8 +1,8 @@
 import { convertClaimant } from '../conversion/convert.service.js';
 import type { Conversion } from '../conversion/conversion.entity.js';
 import { badInput, conflict, notFound } from '../errors.js';
-import { lockedFacts, refuseConverted } from '../facts.js';
-import { loadFacts } from '../facts.sql.js';
+import { refuseConverted } from '../facts.js';
+import { loadFacts, lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation } from '../operation.js';
 import { isValidTimeZone } from '../queue/calling-window.js';
 import { entryDetailsFor } from '../queue/entry-details.js';

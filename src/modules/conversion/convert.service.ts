@@ -1,5 +1,6 @@
 import { badInput } from '../errors.js';
-import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
+import { refuseConverted, type ClaimantFacts } from '../facts.js';
+import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation } from '../operation.js';
 import { recordTransition } from '../queue/entry-writes.sql.js';
 import { liveEntry } from '../queue/queue.sql.js';

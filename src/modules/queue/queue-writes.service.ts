@@ -1,5 +1,6 @@
 import { badInput, conflict, notFound, requireReason } from '../errors.js';
-import { lockedFacts, refuseConverted, type ClaimantFacts } from '../facts.js';
+import { refuseConverted, type ClaimantFacts } from '../facts.js';
+import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, publishEntry, type Operation } from '../operation.js';
 import type { QueueType } from '../queue-type.js';
 import { syncScore } from '../score/score.sql.js';
