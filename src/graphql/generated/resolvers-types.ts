@@ -1781,7 +1781,7 @@ export type UnsignedUserEntry = QueueEntry & {
 /** A claimant's call score and the call bookkeeping the claim checks read. */
 export type UserCallScore = {
   __typename?: 'UserCallScore';
-  /** Call attempts made today (capped daily). */
+  /** Call attempts made today, a day of the claimant's own time zone (the daily cap counts these). */
   attemptsToday: Scalars['Int']['output'];
   /** The queue the claimant belongs in by its facts. */
   currentQueueType?: Maybe<QueueType>;

@@ -9,9 +9,10 @@ export const PRIORITY_BATCH = 2000;
  * The priority refresh: every live entry's priority, escalation level and urgency follow the
  * policy evaluated at one instant (`at`), with the claimant's score row. Per queue one
  * read-only scan finds the entries the policy moved; then batches rewrite them, each a short
- * transaction. Once per tick across instances: the run belongs to the instance that takes the
- * refresh lock for its first batch (transaction-scoped, so a dead instance cannot keep it);
- * another instance finding it taken stops.
+ * transaction. Across instances a batch runs only while it holds the refresh lock
+ * (transaction-scoped, so a dead instance cannot keep it): an instance that finds it taken stops
+ * its run, and since every batch re-checks its rows under their locks, two runs that interleave
+ * still rewrite each entry once.
  */
 export async function refreshAllPriorities(op: Operation, at = new Date()): Promise<Record<QueueType, number>> {
   const moved = { unsigned_users: 0, outstanding_requests: 0 };

@@ -49,10 +49,17 @@ export async function deactivateScore(op: Operation, userId: number): Promise<vo
 
 const toScore = rowMapper<UserCallScore>([...STAMPS, 'last_queue_check', 'last_call_at', 'next_call_after']);
 
-/* scoresByUserIds: last_reset_date is a date, sent as text (YYYY-MM-DD), kept as text. */
+/*
+ * scoresByUserIds: last_reset_date is a date, sent as text (YYYY-MM-DD), kept as text;
+ * attempts_today is the count for the claimant's own day now (0 once that day has passed).
+ */
 export async function scoresByUserIds(em: EntityManager, userIds: readonly number[]): Promise<UserCallScore[]> {
   return (await queryRows<Record<string, unknown>>(em, sql`/* scoresByUserIds */
-    SELECT * FROM user_call_scores WHERE user_id = ANY(${[...userIds]}::bigint[])`)).map(toScore);
+    SELECT s.user_id, s.current_score, s.is_active, s.current_queue_type, s.last_reset_date, s.last_queue_check,
+           s.total_attempts, callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, now()) AS attempts_today,
+           s.last_call_at, s.last_outcome, s.next_call_after, s.priority_override, s.created_at, s.updated_at
+      FROM user_call_scores s JOIN claimants c ON c.user_id = s.user_id
+     WHERE s.user_id = ANY(${[...userIds]}::bigint[])`)).map(toScore);
 }
 
 /* ensureScore: a new claimant gets its score row (in the unsigned queue's type while it has to sign). */
