@@ -8,18 +8,26 @@ const DERIVED: Record<QueueType, { column: string; value: (at: Date) => Sql }> =
   outstanding_requests: { column: 'escalation_level', value: (at) => sql`callqueue_escalation(e.document_deadline, ${at}::timestamptz)` },
 };
 
-/** The policy's priority and derived column of entry `e` at `at`, and whether the entry or its score row differ. */
-function policyOf(queueType: QueueType, at: Date) {
+/**
+ * The live entries of one queue joined to the facts the policy reads, with the policy's priority
+ * and derived column at `at` computed once per row (`x`), and the condition that the entry or
+ * its score row differ from them — shared by the scan and the rewrite.
+ */
+function policyOf(store: QueueStore, queueType: QueueType, at: Date) {
   const deadline = raw(queueType === 'unsigned_users' ? 'NULL::timestamptz' : 'e.document_deadline');
   const column = raw(DERIVED[queueType].column);
-  const score = sql`callqueue_policy_score(${queueType}, least(e.enqueued_at, c.signature_missing_since), coalesce(s.total_attempts, 0),
-                                           c.signature_missing_since, ${deadline}, ${at}::timestamptz)`;
-  const derived = DERIVED[queueType].value(at);
+  const from = sql`${raw(QUEUE_TABLE[store][queueType])} e
+    JOIN claimants c ON c.user_id = e.user_id
+    LEFT JOIN user_call_scores s ON s.user_id = e.user_id
+    CROSS JOIN LATERAL (
+      SELECT callqueue_policy_score(${queueType}, least(e.enqueued_at, c.signature_missing_since), coalesce(s.total_attempts, 0),
+                                    c.signature_missing_since, ${deadline}, ${at}::timestamptz) AS priority_score,
+             ${DERIVED[queueType].value(at)} AS derived) x`;
   const differs = sql`e.status IN ('pending', 'assigned') AND e.callback_id IS NULL AND s.priority_override IS NULL
-    AND (${score} <> e.priority_score OR ${derived} IS DISTINCT FROM e.${column}
+    AND (x.priority_score <> e.priority_score OR x.derived IS DISTINCT FROM e.${column}
          -- (a claimant without a score row has none to follow: it must not match forever)
-         OR (s.user_id IS NOT NULL AND s.current_score IS DISTINCT FROM ${score}))`;
-  return { score, derived, column, differs };
+         OR (s.user_id IS NOT NULL AND s.current_score IS DISTINCT FROM x.priority_score))`;
+  return { from, column, differs };
 }
 
 /*
@@ -27,11 +35,9 @@ function policyOf(queueType: QueueType, at: Date) {
  * policy at `at` would change — one read-only scan (hash joins, no locks).
  */
 export async function agedEntries(em: EntityManager, store: QueueStore, queueType: QueueType, at: Date): Promise<number[]> {
-  const policy = policyOf(queueType, at);
+  const policy = policyOf(store, queueType, at);
   const rows = await queryRows<{ id: number }>(em, sql`/* agedEntries */
-    SELECT e.id FROM ${raw(QUEUE_TABLE[store][queueType])} e
-      JOIN claimants c ON c.user_id = e.user_id
-      LEFT JOIN user_call_scores s ON s.user_id = e.user_id
+    SELECT e.id FROM ${policy.from}
      WHERE ${policy.differs}
      ORDER BY e.id`);
   return rows.map((r) => r.id);
@@ -50,13 +56,11 @@ export async function refreshPriorities(
   em: EntityManager, store: QueueStore, queueType: QueueType, at: Date, ids: readonly number[],
 ): Promise<number> {
   const table = raw(QUEUE_TABLE[store][queueType]);
-  const policy = policyOf(queueType, at);
+  const policy = policyOf(store, queueType, at);
   const row = await queryOne<{ moved: number }>(em, sql`/* refreshPriorities */
     WITH due AS (
-      SELECT e.id, ${policy.score} AS priority_score, ${policy.derived} AS derived
-        FROM ${table} e
-        JOIN claimants c ON c.user_id = e.user_id
-        LEFT JOIN user_call_scores s ON s.user_id = e.user_id
+      SELECT e.id, x.priority_score, x.derived
+        FROM ${policy.from}
        WHERE e.id = ANY(${[...ids]}::bigint[]) AND ${policy.differs}
        FOR UPDATE OF e SKIP LOCKED
     ), moved AS (
