@@ -106,3 +106,45 @@ it('claims a due callback the claimant asked for at night, and defers one they d
   const [entry] = await server.db.sql(`SELECT status, available_from > now() AS deferred FROM unsigned_users_queue WHERE user_id = $1`, [notAsked]);
   expect(entry).toEqual({ status: 'pending', deferred: true });
 });
+
+it('judges a queued request again when a line frees: past the calling window it is cancelled with the reason, an override still starts', async () => {
+  const [{ max_lines: limit }] = await server.db.sql(`SELECT max_lines FROM call_lines`) as [{ max_lines: number }];
+  const active = await server.db.sql(`SELECT count(*)::int AS n FROM call_sessions WHERE status = 'active'`);
+  // Every line busy but one, which a call of ours takes: the next calls queue.
+  await server.db.sql(`UPDATE call_lines SET max_lines = $1`, [active[0]!.n + 1]);
+  try {
+    const call = async (callType: 'DIRECT' | 'CAMPAIGN', extra: Record<string, string> = {}) => {
+      const user = await s.claimant({ timezone: DAYTIME() });
+      const result = (await server.admin.data(`mutation($i: InitiateCallInput!) { initiateCall(input: $i) { status session { id } request { id } } }`, {
+        i: { userId: String(user), agentId: String(await s.agent()), callType, ...(callType === 'CAMPAIGN' ? { campaignId: campaign } : {}), ...extra } })).initiateCall;
+      return { user, result };
+    };
+    const first = await call('DIRECT');
+    expect(first.result.status).toBe('STARTED');
+    const plain = await call('DIRECT');
+    const overridden = await call('DIRECT', { overrideReason: 'the claimant asked to be called back at once' });
+    const byCampaign = await call('CAMPAIGN');
+    for (const q of [plain, overridden, byCampaign]) expect(q.result.status).toBe('QUEUED');
+    // While they wait, the calling window closes where the claimants live.
+    await server.db.sql(`UPDATE claimants SET timezone = $2 WHERE user_id = ANY($1::bigint[])`,
+      [[plain.user, overridden.user, byCampaign.user], EARLY()]);
+
+    await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: NO_ANSWER) { id } }`, { s: first.result.session.id });
+    const request = (id: string) => server.admin.data(`query($r: ID!) { callRequest(id: $r) { status closedReason session { overrideReason } } }`, { r: id });
+    expect((await request(plain.result.request.id)).callRequest).toEqual({
+      status: 'CANCELLED', session: null,
+      closedReason: expect.stringMatching(/^contact policy: outside the calling window when a line freed; allowed from \d{4}-/),
+    });
+    expect((await request(overridden.result.request.id)).callRequest).toEqual({
+      status: 'DISPATCHED', closedReason: null, session: { overrideReason: 'the claimant asked to be called back at once' },
+    });
+    // The campaign request waits behind the override's session; when it ends, the campaign call is judged and cancelled.
+    const overriddenSession = await server.db.sql(`SELECT call_session_id FROM call_requests WHERE id = $1`, [overridden.result.request.id]);
+    await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: String(overriddenSession[0]!.call_session_id) });
+    expect((await request(byCampaign.result.request.id)).callRequest).toMatchObject({ status: 'CANCELLED', session: null });
+    expect(await server.db.sql(`SELECT count(*)::int AS n FROM call_sessions WHERE user_id = ANY($1::bigint[])`, [[plain.user, byCampaign.user]]))
+      .toEqual([{ n: 0 }]);
+  } finally {
+    await server.db.sql(`UPDATE call_lines SET max_lines = $1`, [limit]);
+  }
+});

@@ -39,8 +39,8 @@ it('readers and claiming agents during five rebuilds that reshuffle the queue', 
   });
   const runs = [];
   for (let i = 0; i < 5; i += 1) {
-    // New scores each time, so each rebuild swaps a large part of the queue.
-    await server.db.sql(`UPDATE user_call_scores SET current_score = (current_score * 7 + ${i * 1013}) % 5000`);
+    // New attempt counts each time (the policy takes 150 points off each), so each rebuild swaps a large part of the queue.
+    await server.db.sql(`UPDATE user_call_scores SET total_attempts = (user_id * 7 + ${i * 1013}) % 11`);
     runs.push((await server.admin.data(`mutation { repopulateQueues { status queues { added removed } } }`)).repopulateQueues);
   }
   rebuilding = false;

@@ -1,7 +1,7 @@
 import { seed } from '../support/seed.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
-/** repopulateQueues: the top N by score, valid by the live facts, atomically per queue. */
+/** repopulateQueues: the top N by the score policy now, valid by the live facts, atomically per queue. */
 let server: TestServer;
 const TOP_N = 5;
 
@@ -21,14 +21,16 @@ async function live(table: string) {
 it('rebuilds each queue from the scores: top N valid claimants, assigned and callback entries kept, stayers keep id and enqueuedAt', async () => {
   const s = seed(server.db);
   const agent = await s.agent();
-  // Valid unsigned claimants with scores 100..900; the top 5 are 500..900.
+  // Valid unsigned claimants, 3 days waiting, 8..0 attempts: the policy scores them 1,600..2,800
+  // (1,000 + 72 h × 25 − 150 per attempt); the top 5 are users[4..8]. The stored scores say the
+  // opposite order: the rebuild ranks by the policy now, not by what was stored.
   const users: number[] = [];
-  for (let i = 1; i <= 9; i += 1) users.push(await s.claimant({ score: i * 100 }));
-  // Invalid ones, with the highest scores: do-not-call, converted, inactive score, signed.
-  const dnc = await s.claimant({ score: 9000, doNotCall: true });
-  const converted = await s.claimant({ score: 9001 });
+  for (let i = 1; i <= 9; i += 1) users.push(await s.claimant({ attempts: 9 - i, score: 1000 - i * 100 }));
+  // Invalid ones, with the highest policy scores (urgent signatures): do-not-call, converted, inactive score, signed.
+  const dnc = await s.claimant({ missingDays: 20, doNotCall: true });
+  const converted = await s.claimant({ missingDays: 20 });
   await server.db.sql(`UPDATE claimants SET converted_at = now() WHERE user_id = $1`, [converted]);
-  const inactive = await s.claimant({ score: 9002 });
+  const inactive = await s.claimant({ missingDays: 20 });
   await server.db.sql(`UPDATE user_call_scores SET is_active = false WHERE user_id = $1`, [inactive]);
   const signed = await s.claimant({ score: 9003, signatureStatus: 'obtained', queueType: 'unsigned_users' });
   // Outstanding: two with a pending requirement, one with none (invalid).
@@ -36,7 +38,7 @@ it('rebuilds each queue from the scores: top N valid claimants, assigned and cal
   for (const u of owing) await s.requirement(u);
   const owesNothing = await s.claimant({ signatureStatus: 'obtained', score: 999 });
 
-  // Before: a stayer (score 900) with an old entry, a low scorer pending (leaves), a low scorer
+  // Before: a stayer (2,800 by the policy, 1 as written) with an old entry, a low scorer pending (leaves), a low scorer
   // assigned (kept), a low scorer with a callback (kept), a do-not-call claimant pending (leaves).
   const stayer = await s.entry({ userId: users[8]!, priorityScore: 1 });
   await server.db.sql(`UPDATE unsigned_users_queue SET enqueued_at = now() - interval '3 days' WHERE id = $1`, [stayer]);
@@ -56,8 +58,17 @@ it('rebuilds each queue from the scores: top N valid claimants, assigned and cal
   const after = await live('unsigned_users_queue');
   expect(after.map((r) => Number(r.user_id)).sort((a, b) => a - b)).toEqual([users[1], users[2], ...users.slice(4)].sort((a, b) => a! - b!));
   const stayed = after.find((r) => Number(r.user_id) === users[8]);
-  expect(stayed).toMatchObject({ id: stayer, priority_score: 900 });
+  expect(stayed).toMatchObject({ id: stayer, priority_score: 2800 });
   expect(stayed!.enqueued_at).toEqual(before!.enqueued_at);
+  // Every entry the rebuild scored is the policy's figure, and its score row says the same.
+  const scored = await server.db.sql(`SELECT e.user_id, e.priority_score, s.current_score FROM unsigned_users_queue e
+    JOIN user_call_scores s USING (user_id) WHERE e.status = 'pending' AND e.callback_id IS NULL ORDER BY e.user_id`);
+  expect(scored.map((r) => [Number(r.user_id), r.priority_score, r.current_score]))
+    .toEqual(users.slice(4).map((u, i) => [u, 2200 + i * 150, 2200 + i * 150]));
+  for (const row of scored) {
+    const { scoreBreakdown } = await server.admin.data(`query($u: ID!) { scoreBreakdown(userId: $u) { total } }`, { u: String(row.user_id) });
+    expect(scoreBreakdown.total).toBe(row.priority_score);
+  }
   expect(after.find((r) => Number(r.id) === assigned)).toMatchObject({ status: 'assigned', assigned_to_agent_id: agent });
   expect(after.find((r) => Number(r.id) === withCallback)).toMatchObject({ priority_score: 9999, callback_id: callback });
   for (const u of [dnc, converted, inactive, signed]) expect(after.some((r) => Number(r.user_id) === u)).toBe(false);
@@ -100,9 +111,38 @@ it('an entry written by enqueueUser comes out of a rebuild unchanged (SQL and po
   expect(await snapshot()).toEqual(before);
 });
 
+it('the cut follows the deadlines as they are now, whatever the stored scores say', async () => {
+  const s = seed(server.db);
+  const owing = async (deadlineDays: number, storedScore: number) => {
+    const u = await s.claimant({ signatureStatus: 'obtained', score: storedScore });
+    await server.db.sql(`INSERT INTO claim_requirements (user_id, claim_id, requirement_type, deadline)
+      SELECT user_id, claim_id, 'police_report', now() + make_interval(days => $2) FROM claimants WHERE user_id = $1`, [u, deadlineDays]);
+    return u;
+  };
+  // Stored scores from a week ago: the far deadlines looked best then. Now the near ones are
+  // due within 2 days: escalation 2 and most of the deadline points.
+  const near = [await owing(1, 0), await owing(1, 0)];
+  const far = [await owing(30, 9000), await owing(30, 9000)];
+  const dry = (await server.admin.data(`mutation { repopulateQueues(dryRun: true) { ${RUN} } }`)).repopulateQueues;
+  const preview = dry.queues.find((q: any) => q.queueType === 'OUTSTANDING_REQUESTS');
+  expect(preview.sample.entering).toEqual(expect.arrayContaining(near.map(String)));
+  for (const u of far) expect(preview.sample.entering).not.toContain(String(u));
+
+  await server.admin.data(`mutation { repopulateQueues { id } }`);
+  const rows = await server.db.sql(`SELECT user_id, escalation_level, priority_score FROM outstanding_requests_queue
+    WHERE status = 'pending' AND user_id = ANY($1::bigint[])`, [[...near, ...far]]);
+  expect(rows.map((r) => Number(r.user_id)).sort()).toEqual([...near].sort());
+  for (const row of rows) {
+    expect(row.escalation_level).toBe(2);
+    const { scoreBreakdown, callScore } = await server.admin.data(`query($u: ID!) { scoreBreakdown(userId: $u) { total } callScore(userId: $u) { currentScore } }`,
+      { u: String(row.user_id) });
+    expect([scoreBreakdown.total, callScore.currentScore]).toEqual([row.priority_score, row.priority_score]);
+  }
+});
+
 it('a dry run says who would enter, leave and move, records a dry-run row and changes nothing', async () => {
   const s = seed(server.db);
-  const top = await s.claimant({ score: 9500 });
+  const top = await s.claimant({ missingDays: 30 }); // urgent and waited the longest: first by the policy
   const [queueBefore, transitionsBefore] = [await live('unsigned_users_queue'), await server.db.sql(`SELECT count(*) FROM queue_transitions`)];
   const [lowest] = await server.db.sql(`SELECT user_id FROM unsigned_users_queue WHERE status = 'pending' AND callback_id IS NULL ORDER BY priority_score LIMIT 1`);
   const run = (await server.admin.data(`mutation { repopulateQueues(dryRun: true) { ${RUN} } }`)).repopulateQueues;

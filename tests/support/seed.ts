@@ -13,6 +13,10 @@ export interface ClaimantSeed {
   signatureStatus?: 'missing' | 'obtained';
   doNotCall?: boolean;
   score?: number;
+  /** Call attempts made (the policy takes 150 points off each). */
+  attempts?: number;
+  /** Days since the signature went missing (default 3; 14 or more is urgent). */
+  missingDays?: number;
   queueType?: 'unsigned_users' | 'outstanding_requests';
 }
 
@@ -41,11 +45,11 @@ export function seed(db: TestDatabase) {
       await db.sql(
         `INSERT INTO claimants (user_id, claim_id, first_name, last_name, phone, timezone, signature_status,
                                 signature_missing_since, signature_type, do_not_call)
-         VALUES ($1, $2, 'Test', 'Claimant', '+15550000000', $3, $4, CASE WHEN $4 = 'missing' THEN now() - interval '3 days' END,
+         VALUES ($1, $2, 'Test', 'Claimant', '+15550000000', $3, $4, CASE WHEN $4 = 'missing' THEN now() - make_interval(days => $6) END,
                  CASE WHEN $4 = 'missing' THEN 'initial' END, $5)`,
-        [userId, c.claimId ?? `CLM-${userId}`, c.timezone ?? 'UTC', status, c.doNotCall ?? false]);
-      await db.sql(`INSERT INTO user_call_scores (user_id, current_score, current_queue_type) VALUES ($1, $2, $3)`,
-        [userId, c.score ?? 500, c.queueType ?? (status === 'missing' ? 'unsigned_users' : 'outstanding_requests')]);
+        [userId, c.claimId ?? `CLM-${userId}`, c.timezone ?? 'UTC', status, c.doNotCall ?? false, c.missingDays ?? 3]);
+      await db.sql(`INSERT INTO user_call_scores (user_id, current_score, current_queue_type, total_attempts) VALUES ($1, $2, $3, $4)`,
+        [userId, c.score ?? 500, c.queueType ?? (status === 'missing' ? 'unsigned_users' : 'outstanding_requests'), c.attempts ?? 0]);
       return userId;
     },
 

@@ -145,6 +145,12 @@ export type CallRequest = {
   claimant?: Maybe<Claimant>;
   /** When it was cancelled or expired. */
   closedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * Why it was cancelled or expired: by its agent, the claimant on a call another way, the
+   * maximum wait, or the contact policy when a line freed for it (for example 'outside the
+   * calling window; allowed from 2026-12-02T08:00:00.000Z').
+   */
+  closedReason?: Maybe<Scalars['String']['output']>;
   /** When it joined the line (its place in first-in first-out order). */
   createdAt: Scalars['DateTime']['output'];
   /** When it got a line (null until DISPATCHED). */
@@ -169,7 +175,7 @@ export type CallRequest = {
 
 /** Where a call request waiting for a line stands. */
 export type CallRequestStatus =
-  /** Cancelled by its agent (cancelCallRequest), or the claimant got on a call another way. */
+  /** Cancelled by its agent (cancelCallRequest), because the claimant got on a call another way, or because the contact policy no longer allowed the call when a line freed (closedReason says which). */
   | 'cancelled'
   /** A line was free: its session started. */
   | 'dispatched'
@@ -2090,6 +2096,7 @@ export type CallRequestResolvers<ContextType = GraphQLContext, ParentType extend
   campaign?: Resolver<Maybe<ResolversTypes['Campaign']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType>;
   closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  closedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   dispatchedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   estimatedWaitSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;

@@ -33,6 +33,8 @@ export interface CallRequest {
   createdAt: Date;
   dispatchedAt: Date | null;
   closedAt: Date | null;
+  /** Why it was cancelled or expired. */
+  closedReason: string | null;
   callSessionId: number | null;
   /** Why this direct call may start outside the contact policy (carried to its session). */
   overrideReason: string | null;
@@ -81,6 +83,7 @@ export const CallRequestSchema = new EntitySchema<CallRequest>({
     createdAt: time(),
     dispatchedAt: time({ nullable: true }),
     closedAt: time({ nullable: true }),
+    closedReason: text({ nullable: true }),
     callSessionId: bigintCol({ nullable: true }),
     overrideReason: text({ nullable: true }),
   } as never,

@@ -88,8 +88,9 @@ export async function markDispatched(em: EntityManager, requestId: number, sessi
 }
 
 /* closeCallRequest: a queued request only. */
-export async function closeCallRequest(em: EntityManager, id: number, status: 'cancelled' | 'expired'): Promise<void> {
-  await queryRows(em, sql`/* closeCallRequest */ UPDATE call_requests SET status = ${status}, closed_at = now() WHERE id = ${id} AND status = 'queued'`);
+export async function closeCallRequest(em: EntityManager, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
+  await queryRows(em, sql`/* closeCallRequest */
+    UPDATE call_requests SET status = ${status}, closed_at = now(), closed_reason = ${reason} WHERE id = ${id} AND status = 'queued'`);
 }
 
 /* callSession: `lock` takes it FOR UPDATE (after its claimant). */
@@ -109,7 +110,7 @@ export async function lockCallRequest(em: EntityManager, id: number) {
 /* expireCallRequests: queued past their maximum wait; SKIP LOCKED leaves those a dispatch holds. */
 export async function expireCallRequests(em: EntityManager, maxWaitSeconds: number): Promise<{ id: number }[]> {
   return queryRows<{ id: number }>(em, sql`/* expireCallRequests */
-    UPDATE call_requests SET status = 'expired', closed_at = now()
+    UPDATE call_requests SET status = 'expired', closed_at = now(), closed_reason = 'waited longer than the maximum wait for a line'
      WHERE id IN (SELECT id FROM call_requests WHERE status = 'queued'
                     AND created_at + make_interval(secs => ${maxWaitSeconds}) < now() FOR UPDATE SKIP LOCKED)
     RETURNING id`);

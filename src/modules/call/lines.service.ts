@@ -1,11 +1,11 @@
 import { requireActiveAgent } from '../agent/agent.service.js';
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
 import { refuseConverted, type ClaimantFacts } from '../facts.js';
-import { lockedFacts } from '../facts.sql.js';
+import { loadFacts, lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation, type QueueSettings } from '../operation.js';
 import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { liveEntry } from '../queue/queue.sql.js';
-import type { Campaign, CallSession, CallType } from './call.entity.js';
+import type { Campaign, CallRequest, CallSession, CallType } from './call.entity.js';
 import {
   callSessionById, campaignState, claimantCallState, closeCallRequest, expireCallRequests, insertActiveSession, insertCallRequest,
   insertCampaign, insertDispatchedSession, lockCallRequest, lockLines, markDispatched, nextCallRequest, reapSessions, setLineLimit,
@@ -112,13 +112,18 @@ export async function dispatch(op: Operation): Promise<number> {
     const { request } = next;
     moved += 1;
     if (next.expired) {
-      await closeRequest(op, request.id, 'expired');
+      await closeRequest(op, request.id, 'expired', 'waited longer than the maximum wait for a line');
+      continue;
+    }
+    const refusal = await policyRefusal(op, request);
+    if (refusal !== null) {
+      await closeRequest(op, request.id, 'cancelled', refusal);
       continue;
     }
     const sessionId = await insertDispatchedSession(op.em, request);
     if (sessionId === null) {
       // The claimant got on a call another way meanwhile: this request has nothing left to do.
-      await closeRequest(op, request.id, 'cancelled');
+      await closeRequest(op, request.id, 'cancelled', 'the claimant got on a call another way');
       continue;
     }
     await markDispatched(op.em, request.id, sessionId);
@@ -129,8 +134,27 @@ export async function dispatch(op: Operation): Promise<number> {
   return free;
 }
 
-async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired'): Promise<void> {
-  await closeCallRequest(op.em, id, status);
+/**
+ * The contact policy again, as a line frees for a request (it may have waited past the end of
+ * the calling window, into a cooldown, or the claimant may have asked not to be called): why
+ * it may not start now, or null. A direct call with an override reason starts anyway, as it
+ * would have at once. The facts are read without a lock: the line row is held, and the lock
+ * order is claimant before line; a fact that changes meanwhile is judged by the next call.
+ */
+async function policyRefusal(op: Operation, request: CallRequest): Promise<string | null> {
+  if (request.callType === 'direct' && request.overrideReason !== null) return null;
+  const facts = await loadFacts(op.em, request.userId, false);
+  if (!facts) return 'the claimant no longer exists';
+  if (facts.claimant.convertedAt) return 'the claimant converted';
+  const verdict = contactVerdict(contactFactsOf(facts), new Date(), op.settings);
+  if (verdict.kind === 'allowed') return null;
+  return verdict.kind === 'refused'
+    ? `contact policy: ${verdict.reason}`
+    : `contact policy: ${verdict.reason} when a line freed; allowed from ${verdict.until.toISOString()}`;
+}
+
+async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
+  await closeCallRequest(op.em, id, status, reason);
   await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: id });
 }
 
@@ -168,7 +192,7 @@ export async function cancelCallRequest(op: Operation, id: number, agentId: numb
       throw forbidden(`an AGENT key cancels its own call requests only; request ${id} is agent ${request.agentId}'s`);
     }
     if (request.status !== 'queued') throw conflict(`call request ${id} is ${request.status}; only a queued request can be cancelled`);
-    await closeRequest(tx, id, 'cancelled');
+    await closeRequest(tx, id, 'cancelled', 'cancelled by its agent');
     await tx.events.publish(tx.em, { topic: 'callRequestUpdated', requestId: null });
     return (await requestsByIds(tx.em, [id]))[0]!;
   });

@@ -1,14 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
 import { QUEUE_TABLE, type QueueStore, type QueueType } from '../queue-type.js';
-import { URGENT_SIGNATURE_DAYS } from '../score/score-policy.js';
 
 /**
  * The set-based rebuild of one queue, inside the caller's transaction (one per queue):
  *
- *   1. target   the top N claimants by stored score that may be in this queue now, with the
- *               entry columns they should have — into a temp table, reading only (no queue
- *               row is locked while the expensive part runs);
+ *   1. target   the top N claimants by the score policy at the rebuild's instant that may be
+ *               in this queue now, with the entry columns they should have — into a temp
+ *               table, reading only (no queue row is locked while the expensive part runs);
  *   2. apply    the difference: close the entries that fall out, refresh the ones that stay
  *               (only those whose columns change), insert the newcomers.
  *
@@ -34,44 +33,67 @@ export interface QueueRebuild {
 
 const SAMPLE_SIZE = 10;
 
-/* repopulationTarget: who should be in the queue, with their entry columns. */
-async function buildTarget(em: EntityManager, store: QueueStore, queueType: QueueType, topN: number): Promise<void> {
+/*
+ * repopulationTarget: who should be in the queue at `at`, with their entry columns.
+ *
+ * Candidates are ranked by the score policy evaluated at `at` (migration 0007's
+ * callqueue_policy_score, the rule the priority refresh applies to live entries), not by the
+ * stored score, which is current only for claimants with a live entry. A candidate's wait
+ * starts where its entry's would: its live entry's enqueued_at, or `at` for a newcomer (whose
+ * entry is enqueued at `at`), or earlier when its signature went missing before. A live entry
+ * whose priority is not the policy's keeps it: a priority fixed by enqueueUser also ranks it; a
+ * callback's 9999 does not (the policy does), since callback entries are kept anyway.
+ */
+async function buildTarget(em: EntityManager, store: QueueStore, queueType: QueueType, topN: number, at: Date): Promise<void> {
   const other = raw(QUEUE_TABLE[store][queueType === 'unsigned_users' ? 'outstanding_requests' : 'unsigned_users']);
-  const validity = queueType === 'unsigned_users'
-    ? sql`c.signature_status = 'missing'`
-    : sql`EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = s.user_id AND r.status = 'pending')`;
+  const now = sql`${at}::timestamptz`;
+  // Outstanding: the nearest pending deadline per claimant, aggregated once (a hash join), which
+  // is also the validity rule (a requirement still pending).
+  const owed = queueType === 'unsigned_users'
+    ? sql``
+    : sql`JOIN (SELECT user_id, min(deadline) AS deadline FROM claim_requirements WHERE status = 'pending' GROUP BY user_id) owed
+            ON owed.user_id = s.user_id`;
+  const validity = queueType === 'unsigned_users' ? sql`c.signature_status = 'missing'` : sql`true`;
+  const deadline = raw(queueType === 'unsigned_users' ? 'NULL::timestamptz' : 'owed.deadline');
   const details = queueType === 'unsigned_users'
     ? sql`date_trunc('milliseconds', c.signature_missing_since) AS signature_missing_since, c.signature_type,
-          coalesce(c.signature_missing_since <= now() - make_interval(days => ${URGENT_SIGNATURE_DAYS}), false) AS urgent_signature`
+          callqueue_urgent_signature(c.signature_missing_since, ${now}) AS urgent_signature`
     : sql`req.types AS requirement_types, req.total AS total_requirements, req.pending AS pending_requirements,
-          date_trunc('milliseconds', req.deadline) AS document_deadline,
-          CASE WHEN req.deadline IS NULL THEN 0 WHEN req.deadline <= now() + interval '2 days' THEN 2
-               WHEN req.deadline <= now() + interval '7 days' THEN 1 ELSE 0 END AS escalation_level`;
+          date_trunc('milliseconds', req.deadline) AS document_deadline, callqueue_escalation(req.deadline, ${now}) AS escalation_level`;
   const requirements = queueType === 'unsigned_users' ? sql`` : sql`CROSS JOIN LATERAL (
       SELECT coalesce(array_agg(requirement_type ORDER BY id) FILTER (WHERE status = 'pending'), '{}') AS types,
              count(*) FILTER (WHERE status <> 'waived')::int AS total,
              count(*) FILTER (WHERE status = 'pending')::int AS pending,
              min(deadline) FILTER (WHERE status = 'pending') AS deadline
-        FROM claim_requirements WHERE user_id = s.user_id) req`;
+        FROM claim_requirements WHERE user_id = top.user_id) req`;
   // live_entry_id: whether the claimant is in the queue already, decided here rather than by
   // an anti-join in the INSERT, which the planner would run against the table being filled
   // (a nested loop over a growing table: quadratic).
   await queryRows(em, sql`/* repopulationTarget */
     CREATE TEMP TABLE repopulation_target ON COMMIT DROP AS
-    SELECT top.user_id, top.claim_id, top.priority_score, ${details},
-           (SELECT e.id FROM ${raw(QUEUE_TABLE[store][queueType])} e
-             WHERE e.user_id = top.user_id AND e.status IN ('pending', 'assigned')) AS live_entry_id
-      FROM (SELECT s.user_id, c.claim_id, s.current_score AS priority_score
+    SELECT top.user_id, top.claim_id, top.priority_score, top.live_entry_id, top.scored, ${details}
+      FROM (SELECT s.user_id, c.claim_id, live.id AS live_entry_id,
+                   -- scored: the priority is the policy's (the score row follows it); else it is kept.
+                   (live.callback_id IS NULL AND NOT fixed) AS scored,
+                   CASE WHEN live.callback_id IS NOT NULL OR fixed THEN live.priority_score ELSE policy END AS priority_score,
+                   -- The rank: a fixed priority counts as it is; a callback's 9999 does not take a
+                   -- place from the policy's top N (the entry is kept whatever the cut).
+                   CASE WHEN fixed THEN live.priority_score ELSE policy END AS rank
               FROM user_call_scores s
               JOIN claimants c ON c.user_id = s.user_id
+              ${owed}
+              LEFT JOIN ${raw(QUEUE_TABLE[store][queueType])} live ON live.user_id = s.user_id AND live.status IN ('pending', 'assigned')
+              CROSS JOIN LATERAL (
+                SELECT live.id IS NOT NULL AND s.priority_override IS NOT NULL AS fixed,
+                       callqueue_policy_score(${queueType}, least(coalesce(live.enqueued_at, ${now}), c.signature_missing_since),
+                                              s.total_attempts, c.signature_missing_since, ${deadline}, ${now}) AS policy) x
              WHERE s.is_active AND s.current_queue_type = ${queueType}
                AND NOT c.do_not_call AND c.converted_at IS NULL AND ${validity}
                -- A claimant live in the other queue moves by transition, not by a rebuild.
                AND NOT EXISTS (SELECT 1 FROM ${other} o WHERE o.user_id = s.user_id AND o.status IN ('pending', 'assigned'))
-             ORDER BY s.current_score DESC, s.user_id
+             ORDER BY rank DESC, s.user_id
              LIMIT ${topN}) top
       JOIN claimants c ON c.user_id = top.user_id
-      JOIN user_call_scores s ON s.user_id = top.user_id
       ${requirements}`);
   await queryRows(em, sql`/* indexRepopulationTarget */ CREATE UNIQUE INDEX ON repopulation_target (user_id)`);
   await queryRows(em, sql`/* analyzeRepopulationTarget */ ANALYZE repopulation_target`);
@@ -93,9 +115,9 @@ const PROTECTED = `(e.status = 'assigned' OR e.callback_id IS NOT NULL)`;
  * every such entry would look changed to every rebuild.
  */
 export async function rebuildQueue(
-  em: EntityManager, store: QueueStore, queueType: QueueType, topN: number, actor: string, dryRun: boolean,
+  em: EntityManager, store: QueueStore, queueType: QueueType, topN: number, actor: string, dryRun: boolean, at: Date,
 ): Promise<QueueRebuild> {
-  await buildTarget(em, store, queueType, topN);
+  await buildTarget(em, store, queueType, topN, at);
   const table = raw(QUEUE_TABLE[store][queueType]);
   const columns = refreshedColumns(queueType);
   const changed = raw([`(e.callback_id IS NULL AND e.priority_score <> t.priority_score)`,
@@ -115,8 +137,8 @@ export async function rebuildQueue(
     SELECT count(*)::int AS n FROM gone`);
   const added = await queryOne<{ n: number }>(em, sql`/* repopulationAdd */
     WITH fresh AS (
-      INSERT INTO ${table} (user_id, claim_id, priority_score, ${raw(columns.join(', '))})
-      SELECT t.user_id, t.claim_id, t.priority_score, ${raw(columns.map((c) => `t.${c}`).join(', '))}
+      INSERT INTO ${table} (user_id, claim_id, priority_score, enqueued_at, ${raw(columns.join(', '))})
+      SELECT t.user_id, t.claim_id, t.priority_score, ${at}::timestamptz, ${raw(columns.map((c) => `t.${c}`).join(', '))}
         FROM repopulation_target t
        WHERE t.live_entry_id IS NULL
       RETURNING user_id),
@@ -139,6 +161,12 @@ export async function rebuildQueue(
        WHERE b.id = e.id AND t.user_id = e.user_id
       RETURNING e.priority_score <> b.priority_score AS moved)
     SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
+  // The score rows follow (currentScore = priorityScore, explained as of `at`), as the refresh
+  // keeps them; a kept priority (callback, fixed) leaves its score row alone.
+  await queryRows(em, sql`/* repopulationScores */
+    UPDATE user_call_scores s SET current_score = t.priority_score, last_queue_check = ${at}, updated_at = now()
+      FROM repopulation_target t
+     WHERE s.user_id = t.user_id AND t.scored AND (s.current_score <> t.priority_score OR t.live_entry_id IS NULL)`);
   const live = await queryOne<{ n: number }>(em, sql`/* liveEntryCount */ SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
   return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
 }

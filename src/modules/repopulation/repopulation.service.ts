@@ -97,7 +97,7 @@ export class Repopulation {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const result = await phaseTransaction({ em: this.deps.orm.em.fork() }, async ({ em, store }) => {
-          const rebuilt = await rebuildQueue(em, store, queueType, this.deps.topN, actor, dryRun);
+          const rebuilt = await rebuildQueue(em, store, queueType, this.deps.topN, actor, dryRun, new Date());
           if (dryRun) throw new Rollback(rebuilt);
           await this.deps.events.publish(em, { topic: 'queueChanged', kind: 'QUEUE_REPOPULATED', queueType, userId: null, entryId: null });
           return rebuilt;
