@@ -49,6 +49,10 @@ const schema = z.object({
   CALLBACK_JOB_CRON: cronExpression.default('* * * * *'),
   /** A callback not made this long after it was due is missed; its entry returns to normal priority. */
   CALLBACK_GRACE_MINUTES: positiveInt(120),
+  /** The sample job: each queue's figures once a minute, for the console's charts over time. */
+  QUEUE_SAMPLE_CRON: cronExpression.default('* * * * *'),
+  /** Samples older than this are deleted by the sample job. */
+  QUEUE_SAMPLE_RETENTION_DAYS: positiveInt(7),
   /** Where `npm start` keeps the embedded cluster when DATABASE_URL is unset. */
   EMBEDDED_PG_DIR: z.string().default('.data/pg'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),

@@ -6,15 +6,17 @@ import type { Callback } from '../modules/callback/callback.entity.js';
 import type { Claimant, ClaimRequirement } from '../modules/claimant/claimant.entity.js';
 import type { Conversion } from '../modules/conversion/conversion.entity.js';
 import type { Campaign, CallSession } from '../modules/call/call.entity.js';
-import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, type LineFigures, type PlacedRequest } from '../modules/call/lines.sql.js';
+import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, toSession, type LineFigures, type PlacedRequest } from '../modules/call/lines.sql.js';
+import { toTransition } from '../modules/queue/transitions.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueReads, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
 import type { QueueType } from '../modules/queue-type.js';
 import { agentsByIds } from '../modules/agent/agent.sql.js';
-import { callbacksByIds } from '../modules/callback/callback.sql.js';
+import { callbacksByIds, toCallback } from '../modules/callback/callback.sql.js';
 import { claimantsByIds, requirementsByUserIds } from '../modules/claimant/claimant.sql.js';
-import { conversionsByIds } from '../modules/conversion/conversion.sql.js';
+import { conversionsByIds, conversionsByUsers } from '../modules/conversion/conversion.sql.js';
+import { latestPerClaimant, type ClaimantHistory } from '../modules/history.sql.js';
 import { scoresByUserIds } from '../modules/score/score.sql.js';
 import type { UserCallScore } from '../modules/score/score.entity.js';
 
@@ -34,6 +36,22 @@ function groupBy<K, V>(rows: V[], keyOf: (row: V) => K, keys: readonly K[]): V[]
   return keys.map((k) => map.get(k) ?? []);
 }
 
+/** A claimant's newest `first` rows of one history. */
+export interface HistoryRequest { userId: number; first: number }
+
+/**
+ * One history for a batch of claimants in one statement: the largest `first` asked for is
+ * read per claimant, and each request gets its own slice of it.
+ */
+function historyLoader<T>(em: EntityManager, history: ClaimantHistory, map: (row: Record<string, unknown>) => T & { userId: number }) {
+  return new DataLoader<HistoryRequest, T[], string>(async (requests) => {
+    const userIds = [...new Set(requests.map((r) => r.userId))];
+    const rows = (await latestPerClaimant(em, history, userIds, Math.max(...requests.map((r) => r.first)))).map(map);
+    const grouped = groupBy(rows, (r) => r.userId, userIds);
+    return requests.map((r) => grouped[userIds.indexOf(r.userId)]!.slice(0, r.first));
+  }, { cacheKeyFn: (r) => `${r.userId}:${r.first}` });
+}
+
 export function createLoaders(em: EntityManager, reads: QueueReads) {
   return {
     agent: new DataLoader<number, Agent | null>(async (ids) =>
@@ -46,6 +64,11 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
       byKey(await callbacksByIds(em, ids), (c) => c.id, ids)),
     conversion: new DataLoader<number, Conversion | null>(async (ids) =>
       byKey(await conversionsByIds(em, ids), (c) => c.id, ids)),
+    conversionByUser: new DataLoader<number, Conversion | null>(async (userIds) =>
+      byKey(await conversionsByUsers(em, userIds), (c) => c.userId, userIds)),
+    transitionsByUser: historyLoader(em, 'transitions', toTransition),
+    callSessionsByUser: historyLoader(em, 'callSessions', toSession),
+    callbacksByUser: historyLoader(em, 'callbacks', toCallback),
     callSession: new DataLoader<number, CallSession | null>(async (ids) =>
       byKey(await sessionsByIds(em, ids), (c) => c.id, ids)),
     callRequest: new DataLoader<number, PlacedRequest | null>(async (ids) =>

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
@@ -16,6 +16,7 @@ import type { Authenticate } from './auth.js';
 import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
 import { depthLimit } from './depth-limit.js';
 import { createFormatError } from './errors.js';
+import { loadConsoleFiles } from './console.js';
 import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -52,6 +53,7 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
   const { config, logger, metrics, schema } = options;
   const formatError = createFormatError(logger);
   const apollo = await startApollo(options, formatError);
+  const consoleFiles = loadConsoleFiles();
 
   let draining = false;
   const server = http.createServer(async (req, res) => {
@@ -76,17 +78,19 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
       } else if (route === GRAPHQL_PATH) {
-        status = await handleGraphQL(req, res, requestId);
+        status = consoleFiles.serveIde(req, res) ? 200 : await handleGraphQL(req, res, requestId);
+      } else if (consoleFiles.serve(req, res, route)) {
+        status = res.statusCode;
       } else {
         status = 404;
-        sendJson(res, 404, { error: `nothing at ${route}; the API is at ${GRAPHQL_PATH}` });
+        sendJson(res, 404, { error: `nothing at ${route}; the console is at /, the API at ${GRAPHQL_PATH}` });
       }
     } catch (error) {
       logger.error({ err: error, requestId }, 'request failed');
       if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error');
       else res.end();
     } finally {
-      metrics.httpRequests.inc({ route: ['/healthz', '/readyz', '/metrics', GRAPHQL_PATH].includes(route) ? route : 'other', status });
+      metrics.httpRequests.inc({ route: ['/healthz', '/readyz', '/metrics', GRAPHQL_PATH].includes(route) ? route : route.startsWith('/assets/') ? '/assets' : 'other', status });
       if (route === GRAPHQL_PATH) {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         metrics.graphqlDuration.observe(seconds);
@@ -166,7 +170,7 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
       return out;
     },
     // Cache hints are unused (no HTTP caching of a live queue) and cost a hook on every field.
-    plugins: [ApolloServerPluginCacheControlDisabled(), {
+    plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), {
       async requestDidStart() {
         return {
           async didResolveOperation({ operation }) {

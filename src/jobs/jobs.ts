@@ -5,6 +5,7 @@ import { markMissedCallbacks, notifyDueCallbacks } from '../modules/callback/cal
 import type { EventPublisher } from '../modules/events/events.js';
 import type { Operation, QueueSettings } from '../modules/operation.js';
 import { refreshAllPriorities } from '../modules/queue/priorities.service.js';
+import { sampleQueues } from '../modules/stats/stats.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { Scheduler } from './scheduler.js';
@@ -24,7 +25,7 @@ export function jobOperation(services: JobServices, actor: string): Operation {
   return { em: orm.em.fork(), events, store: phases.store(), settings, actor };
 }
 
-/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job. */
+/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job, the queue samples. */
 export function addJobs(scheduler: Scheduler, services: JobServices): void {
   const { config, repopulation } = services;
   scheduler.add({
@@ -45,5 +46,9 @@ export function addJobs(scheduler: Scheduler, services: JobServices): void {
       await notifyDueCallbacks(jobOperation(services, 'job:callbacks'));
       await markMissedCallbacks(jobOperation(services, 'job:callbacks'), config.CALLBACK_GRACE_MINUTES);
     },
+  });
+  scheduler.add({
+    name: 'samples', cron: config.QUEUE_SAMPLE_CRON, timezone: 'UTC',
+    run: (tick) => sampleQueues(jobOperation(services, 'job:samples'), tick, config.QUEUE_SAMPLE_RETENTION_DAYS),
   });
 }

@@ -16,6 +16,8 @@ import type { InitiateCallResult as InitiateCallResultModel } from '../../module
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
 import type { MigrationStatusRecord as MigrationStatusRecordModel, MigrationRunRecord as MigrationRunRecordModel, PreviewRecord as PreviewRecordModel, ValidationRecord as ValidationRecordModel, PhaseChange as PhaseChangeModel } from '../../modules/migration/migration.service.js';
+import type { QueueSample as QueueSampleModel, ActivityBucket as ActivityBucketModel } from '../../modules/stats/stats.service.js';
+import type { QueueTransition as QueueTransitionModel } from '../../modules/queue/transitions.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -30,6 +32,17 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time string (UTC when the service writes it), for example 2026-11-23T18:30:00.000Z. */
   DateTime: { input: Date | string; output: Date | string; }
+};
+
+/** Work done in one time bucket. */
+export type ActivityBucket = {
+  __typename?: 'ActivityBucket';
+  /** Calls started in the bucket (call sessions: each claim worked ends in one). */
+  calls: Scalars['Int']['output'];
+  /** Conversions recorded in the bucket. */
+  conversions: Scalars['Int']['output'];
+  /** Start of the bucket (buckets are aligned to whole multiples of their length, in UTC). */
+  from: Scalars['DateTime']['output'];
 };
 
 /** A person who calls claimants. */
@@ -351,8 +364,14 @@ export type ClaimRequirement = {
 /** A person with a claim. Its id is the claims platform's user id. */
 export type Claimant = {
   __typename?: 'Claimant';
+  /** Calls with this claimant (active and ended), newest first. `first` is 1–200 (default 50). */
+  callSessions: Array<CallSession>;
+  /** Callbacks promised to this claimant in every state, latest scheduled first. `first` is 1–200 (default 50). */
+  callbacks: Array<Callback>;
   /** The claim this claimant is pursuing. */
   claimId: Scalars['ID']['output'];
+  /** The claimant's conversion, once converted. */
+  conversion?: Maybe<Conversion>;
   /** When the claimant converted (signed and delivered everything), if so. */
   convertedAt?: Maybe<Scalars['DateTime']['output']>;
   /** True when the claimant must not be called. */
@@ -377,8 +396,28 @@ export type Claimant = {
   signatureType?: Maybe<SignatureType>;
   /** IANA time zone; calls are made only inside the calling window in this zone. */
   timezone: Scalars['String']['output'];
+  /** Moves between queues (entered, transitioned, left), newest first. `first` is 1–200 (default 50). */
+  transitions: Array<QueueTransition>;
   /** The claims platform's user id (also this claimant's ID everywhere in the API). */
   userId: Scalars['ID']['output'];
+};
+
+
+/** A person with a claim. Its id is the claims platform's user id. */
+export type ClaimantCallSessionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with a claim. Its id is the claims platform's user id. */
+export type ClaimantCallbacksArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** A person with a claim. Its id is the claims platform's user id. */
+export type ClaimantTransitionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** What a claimant fact changed. */
@@ -604,6 +643,19 @@ export type LineStatus = {
   queuedCampaign: Scalars['Int']['output'];
   /** Direct call requests waiting for a line. */
   queuedDirect: Scalars['Int']['output'];
+};
+
+/** Whether this instance is receiving the database's change notifications. */
+export type LiveStatus = {
+  __typename?: 'LiveStatus';
+  /** When the state was observed. */
+  at: Scalars['DateTime']['output'];
+  /**
+   * True while events flow. False while the instance's LISTEN connection is down (it reconnects
+   * by itself): changes made meanwhile are not announced, so a client should show that its view
+   * may be stale and re-read everything when this turns true again.
+   */
+  eventsFlowing: Scalars['Boolean']['output'];
 };
 
 /** Something the copy cannot take as it is, and what it will do about it. */
@@ -1287,6 +1339,8 @@ export type PriorityChange = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type Query = {
   __typename?: 'Query';
+  /** Calls and conversions per bucket over the last `hours` (1–168, default 24), every bucket present, oldest first. */
+  activity: Array<ActivityBucket>;
   /** One agent, or null when the id is unknown. */
   agent?: Maybe<Agent>;
   /** All agents, by id. `activeOnly` (default true) leaves out agents who left. */
@@ -1325,6 +1379,12 @@ export type Query = {
   queue: Queue;
   /** One entry by id, from either queue, or null when unknown. */
   queueEntry?: Maybe<QueueEntry>;
+  /**
+   * Each queue's figures per minute over the last `hours` (1–168, default 24), oldest first. The
+   * sample job (QUEUE_SAMPLE_CRON, every minute) takes them once per minute across instances and
+   * keeps them QUEUE_SAMPLE_RETENTION_DAYS; minutes with no instance running have no sample.
+   */
+  queueHistory: Array<QueueSample>;
   /** Both queues. */
   queues: Array<Queue>;
   /** How a claimant's score is made now, component by component (null for an unknown claimant). */
@@ -1333,6 +1393,13 @@ export type Query = {
   userQueueEntry?: Maybe<QueueEntry>;
   /** Who the caller is, as the API key presented says. */
   viewer: Viewer;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryActivityArgs = {
+  bucketMinutes?: InputMaybe<Scalars['Int']['input']>;
+  hours?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1427,6 +1494,12 @@ export type QueryQueueEntryArgs = {
 
 
 /** Reads. Every query needs a key (VIEWER or above). */
+export type QueryQueueHistoryArgs = {
+  hours?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryScoreBreakdownArgs = {
   userId: Scalars['ID']['input'];
 };
@@ -1463,7 +1536,9 @@ export type Queue = {
 /** A queue and its live figures. */
 export type QueueEntriesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<QueueEntryFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<EntryStatus>;
 };
 
@@ -1523,6 +1598,18 @@ export type QueueEntryEdge = {
   node: QueueEntry;
 };
 
+/** Narrows a queue's entries; every field given must hold. */
+export type QueueEntryFilter = {
+  /** True: only entries claimable now (pending, availableFrom passed); false: only those waiting for a later time. */
+  availableNow?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only entries at this escalation level, 0–2 (outstanding requests queue only). */
+  escalationLevel?: InputMaybe<Scalars['Int']['input']>;
+  /** True: only entries a callback put at the top; false: only those without. */
+  hasCallback?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only entries whose signature is (or is not) urgent (unsigned users queue only). */
+  urgentSignature?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
 /** One change of a queue, announced after the change committed. */
 export type QueueEvent = {
   __typename?: 'QueueEvent';
@@ -1555,12 +1642,46 @@ export type QueueEventKind =
   /** The queue was rebuilt by a repopulation run; re-read it. */
   | 'QUEUE_REPOPULATED';
 
+/** One queue's figures at one minute, as the sample job took them. */
+export type QueueSample = {
+  __typename?: 'QueueSample';
+  /** Entries assigned to agents then. */
+  assignedCount: Scalars['Int']['output'];
+  /** The minute sampled. */
+  at: Scalars['DateTime']['output'];
+  /** Pending entries claimable then. */
+  availableNow: Scalars['Int']['output'];
+  /** Pending entries then. */
+  depth: Scalars['Int']['output'];
+  /** Which queue. */
+  queueType: QueueType;
+};
+
 /** Where queue entries are read, and written first. */
 export type QueueStore =
   /** The legacy call_queue table. */
   | 'legacy'
   /** unsigned_users_queue and outstanding_requests_queue. */
   | 'separated';
+
+/** One move of a claimant between queues, from queue_transitions. */
+export type QueueTransition = {
+  __typename?: 'QueueTransition';
+  /** Who made the move: an API key's role and id, a job, or cron. */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The queue it left (null: it entered from outside any queue). */
+  fromQueue?: Maybe<QueueType>;
+  /** The record's id. */
+  id: Scalars['ID']['output'];
+  /** Why, as the writer recorded it (for example 'repopulation', 'signature obtained', 'lease expired'). */
+  reason: Scalars['String']['output'];
+  /** The queue it entered (null: it left the queues). */
+  toQueue?: Maybe<QueueType>;
+  /** The claimant's user id. */
+  userId: Scalars['ID']['output'];
+};
 
 /** The two outbound queues. */
 export type QueueType =
@@ -1676,6 +1797,10 @@ export type Subscription = {
   callbackDue: Callback;
   /** Every conversion as it is recorded. */
   conversionRecorded: Conversion;
+  /** The lines at once, then again after each change: a call started or ended, a request queued or left (at most a few times a second). */
+  lineStatusChanged: LineStatus;
+  /** The state of this instance's event stream at once, then each time it changes (for a connection indicator and resyncs). */
+  liveStatus: LiveStatus;
   /** ADMIN. A run's row after each batch, and when it ends. */
   migrationProgress: MigrationRun;
   /** Every change of one queue, or of both when queueType is omitted. */
@@ -1895,6 +2020,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ActivityBucket: ResolverTypeWrapper<ActivityBucketModel>;
   Agent: ResolverTypeWrapper<AgentModel>;
   AgentStatus: null;
   AgentWorkload: ResolverTypeWrapper<AgentWorkloadModel>;
@@ -1936,6 +2062,7 @@ export type ResolversTypes = {
   InitiateCallStatus: InitiateCallStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   LineStatus: ResolverTypeWrapper<LineFiguresModel>;
+  LiveStatus: ResolverTypeWrapper<LiveStatus>;
   MigrationConflict: ResolverTypeWrapper<MigrationConflict>;
   MigrationConflictKind: MigrationConflictKind;
   MigrationCounts: ResolverTypeWrapper<MigrationCounts>;
@@ -1967,9 +2094,12 @@ export type ResolversTypes = {
   QueueEntry: ResolverTypeWrapper<QueueEntryRecordModel>;
   QueueEntryConnection: ResolverTypeWrapper<QueueEntryPageModel>;
   QueueEntryEdge: ResolverTypeWrapper<QueueEntryEdgeModel>;
+  QueueEntryFilter: QueueEntryFilter;
   QueueEvent: ResolverTypeWrapper<QueueChangedEventModel>;
   QueueEventKind: QueueEventKind;
+  QueueSample: ResolverTypeWrapper<QueueSampleModel>;
   QueueStore: null;
+  QueueTransition: ResolverTypeWrapper<QueueTransitionModel>;
   QueueType: null;
   RequirementInput: RequirementInput;
   RequirementStatus: null;
@@ -1988,6 +2118,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ActivityBucket: ActivityBucketModel;
   Agent: AgentModel;
   AgentWorkload: AgentWorkloadModel;
   ApiKeyCreated: ApiKeyCreated;
@@ -2020,6 +2151,7 @@ export type ResolversParentTypes = {
   InitiateCallResult: InitiateCallResultModel;
   Int: Scalars['Int']['output'];
   LineStatus: LineFiguresModel;
+  LiveStatus: LiveStatus;
   MigrationConflict: MigrationConflict;
   MigrationCounts: MigrationCounts;
   MigrationFlags: MigrationFlags;
@@ -2044,7 +2176,10 @@ export type ResolversParentTypes = {
   QueueEntry: QueueEntryRecordModel;
   QueueEntryConnection: QueueEntryPageModel;
   QueueEntryEdge: QueueEntryEdgeModel;
+  QueueEntryFilter: QueueEntryFilter;
   QueueEvent: QueueChangedEventModel;
+  QueueSample: QueueSampleModel;
+  QueueTransition: QueueTransitionModel;
   RequirementInput: RequirementInput;
   ScheduledCallback: Omit<ScheduledCallback, 'callback' | 'entry'> & { callback: ResolversParentTypes['Callback'], entry: ResolversParentTypes['QueueEntry'] };
   ScoreBreakdown: ScoreBreakdown;
@@ -2054,6 +2189,12 @@ export type ResolversParentTypes = {
   UnsignedUserEntry: UnsignedUserEntryRecordModel;
   UserCallScore: UserCallScoreModel;
   Viewer: Viewer;
+};
+
+export type ActivityBucketResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityBucket'] = ResolversParentTypes['ActivityBucket']> = {
+  calls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conversions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };
 
 export type AgentResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Agent'] = ResolversParentTypes['Agent']> = {
@@ -2179,7 +2320,10 @@ export type ClaimRequirementResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type ClaimantResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Claimant'] = ResolversParentTypes['Claimant']> = {
+  callSessions?: Resolver<Array<ResolversTypes['CallSession']>, ParentType, ContextType, RequireFields<ClaimantCallSessionsArgs, 'first'>>;
+  callbacks?: Resolver<Array<ResolversTypes['Callback']>, ParentType, ContextType, RequireFields<ClaimantCallbacksArgs, 'first'>>;
   claimId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  conversion?: Resolver<Maybe<ResolversTypes['Conversion']>, ParentType, ContextType>;
   convertedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   doNotCall?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2192,6 +2336,7 @@ export type ClaimantResolvers<ContextType = GraphQLContext, ParentType extends R
   signatureStatus?: Resolver<ResolversTypes['SignatureStatus'], ParentType, ContextType>;
   signatureType?: Resolver<Maybe<ResolversTypes['SignatureType']>, ParentType, ContextType>;
   timezone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transitions?: Resolver<Array<ResolversTypes['QueueTransition']>, ParentType, ContextType, RequireFields<ClaimantTransitionsArgs, 'first'>>;
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -2278,6 +2423,11 @@ export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends
   oldestQueuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   queuedCampaign?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queuedDirect?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type LiveStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LiveStatus'] = ResolversParentTypes['LiveStatus']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventsFlowing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type MigrationConflictResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationConflict'] = ResolversParentTypes['MigrationConflict']> = {
@@ -2498,6 +2648,7 @@ export type PriorityChangeResolvers<ContextType = GraphQLContext, ParentType ext
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  activity?: Resolver<Array<ResolversTypes['ActivityBucket']>, ParentType, ContextType, RequireFields<QueryActivityArgs, 'bucketMinutes' | 'hours'>>;
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentArgs, 'id'>>;
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'activeOnly'>>;
   callRequest?: Resolver<Maybe<ResolversTypes['CallRequest']>, ParentType, ContextType, RequireFields<QueryCallRequestArgs, 'id'>>;
@@ -2514,6 +2665,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
+  queueHistory?: Resolver<Array<ResolversTypes['QueueSample']>, ParentType, ContextType, RequireFields<QueryQueueHistoryArgs, 'hours'>>;
   queues?: Resolver<Array<ResolversTypes['Queue']>, ParentType, ContextType>;
   scoreBreakdown?: Resolver<Maybe<ResolversTypes['ScoreBreakdown']>, ParentType, ContextType, RequireFields<QueryScoreBreakdownArgs, 'userId'>>;
   userQueueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryUserQueueEntryArgs, 'userId'>>;
@@ -2553,7 +2705,25 @@ export type QueueEventResolvers<ContextType = GraphQLContext, ParentType extends
   userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
+export type QueueSampleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueSample'] = ResolversParentTypes['QueueSample']> = {
+  assignedCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  availableNow?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+};
+
 export type QueueStoreResolvers = { LEGACY: 'legacy', SEPARATED: 'separated' };
+
+export type QueueTransitionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueTransition'] = ResolversParentTypes['QueueTransition']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fromQueue?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  toQueue?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
 
 export type QueueTypeResolvers = { OUTSTANDING_REQUESTS: 'outstanding_requests', UNSIGNED_USERS: 'unsigned_users' };
 
@@ -2587,6 +2757,8 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
   conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
+  lineStatusChanged?: SubscriptionResolver<ResolversTypes['LineStatus'], "lineStatusChanged", ParentType, ContextType>;
+  liveStatus?: SubscriptionResolver<ResolversTypes['LiveStatus'], "liveStatus", ParentType, ContextType>;
   migrationProgress?: SubscriptionResolver<ResolversTypes['MigrationRun'], "migrationProgress", ParentType, ContextType, RequireFields<SubscriptionMigrationProgressArgs, 'runId'>>;
   queueChanged?: SubscriptionResolver<ResolversTypes['QueueEvent'], "queueChanged", ParentType, ContextType, Partial<SubscriptionQueueChangedArgs>>;
   queueStats?: SubscriptionResolver<ResolversTypes['Queue'], "queueStats", ParentType, ContextType, RequireFields<SubscriptionQueueStatsArgs, 'queueType'>>;
@@ -2637,6 +2809,7 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ActivityBucket?: ActivityBucketResolvers<ContextType>;
   Agent?: AgentResolvers<ContextType>;
   AgentStatus?: AgentStatusResolvers;
   AgentWorkload?: AgentWorkloadResolvers<ContextType>;
@@ -2667,6 +2840,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   EntryStatus?: EntryStatusResolvers;
   InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
   LineStatus?: LineStatusResolvers<ContextType>;
+  LiveStatus?: LiveStatusResolvers<ContextType>;
   MigrationConflict?: MigrationConflictResolvers<ContextType>;
   MigrationCounts?: MigrationCountsResolvers<ContextType>;
   MigrationFlags?: MigrationFlagsResolvers<ContextType>;
@@ -2696,7 +2870,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   QueueEntryConnection?: QueueEntryConnectionResolvers<ContextType>;
   QueueEntryEdge?: QueueEntryEdgeResolvers<ContextType>;
   QueueEvent?: QueueEventResolvers<ContextType>;
+  QueueSample?: QueueSampleResolvers<ContextType>;
   QueueStore?: QueueStoreResolvers;
+  QueueTransition?: QueueTransitionResolvers<ContextType>;
   QueueType?: QueueTypeResolvers;
   RequirementStatus?: RequirementStatusResolvers;
   ScheduledCallback?: ScheduledCallbackResolvers<ContextType>;

@@ -51,6 +51,24 @@ const Subscription: SubscriptionResolvers = {
     },
     resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
   },
+  lineStatusChanged: {
+    subscribe: (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      const snapshot = { lineStatusChanged: 'now' as const };
+      return subscribeTo(ctx, (s) =>
+        s.topic === 'linesChanged' || s.topic === 'callRequestUpdated' || s.topic === 'resync' ? snapshot : null,
+      { initial: snapshot, coalesce: true });
+    },
+    resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => ctx.loaders.lineFigures.load('now') as never,
+  },
+  liveStatus: {
+    subscribe: (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      const state = (eventsFlowing: boolean) => ({ liveStatus: { eventsFlowing, at: new Date() } });
+      return subscribeTo(ctx, (s) => (s.topic === 'liveStatus' ? state(s.eventsFlowing) : null),
+        { initial: state(ctx.live?.hub.eventsFlowing ?? false) });
+    },
+  },
 };
 
 export const subscriptionResolvers: Resolvers = {

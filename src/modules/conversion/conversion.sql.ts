@@ -13,6 +13,12 @@ export async function conversionsByIds(em: EntityManager, ids: readonly number[]
     SELECT * FROM conversions WHERE id = ANY(${[...ids]}::bigint[])`)).map(toConversion);
 }
 
+/* conversionsByUsers: a claimant converts once (user_id is unique). */
+export async function conversionsByUsers(em: EntityManager, userIds: readonly number[]): Promise<Conversion[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`/* conversionsByUsers */
+    SELECT * FROM conversions WHERE user_id = ANY(${[...userIds]}::bigint[])`)).map(toConversion);
+}
+
 export interface ConversionFilter {
   from?: Date | null;
   to?: Date | null;

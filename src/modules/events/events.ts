@@ -19,7 +19,9 @@ export type DomainEvent =
   /** requestId null: the line moved, every queued request's position may have changed. */
   | { topic: 'callRequestUpdated'; requestId: number | null }
   | { topic: 'conversionRecorded'; conversionId: number }
-  | { topic: 'migrationProgress'; runId: number };
+  | { topic: 'migrationProgress'; runId: number }
+  /** Sent by the database (a trigger on call_lines) when a call starts or ends or the limit moves. */
+  | { topic: 'linesChanged' };
 
 /** An event as an instance receives it: what was published, and when it was published. */
 export type ReceivedEvent = DomainEvent & { at: string };

@@ -6,13 +6,29 @@ import type { ReceivedEvent } from './events.js';
  */
 export interface Resync { topic: 'resync' }
 
-export type HubSignal = ReceivedEvent | Resync;
+/** The LISTEN connection went down or came back: whether events are flowing now. */
+export interface LiveState { topic: 'liveStatus'; eventsFlowing: boolean }
+
+export type HubSignal = ReceivedEvent | Resync | LiveState;
 
 type Handler = (signal: HubSignal) => void;
 
 /** In-process fan-out of what the listener receives, in the order Postgres delivered it. */
 export class EventHub {
   private readonly handlers = new Set<Handler>();
+  private flowing = false;
+
+  /** Whether this instance's LISTEN connection is up (events are being received). */
+  get eventsFlowing(): boolean {
+    return this.flowing;
+  }
+
+  /** The listener reports its state; subscribers of liveStatus hear each change. */
+  setEventsFlowing(flowing: boolean): void {
+    if (flowing === this.flowing) return;
+    this.flowing = flowing;
+    this.emit({ topic: 'liveStatus', eventsFlowing: flowing });
+  }
 
   get subscriberCount(): number {
     return this.handlers.size;

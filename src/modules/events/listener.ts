@@ -68,6 +68,7 @@ export class EventListener {
       this.options.logger.info('event listener reconnected');
       this.options.hub.emit({ topic: 'resync' });
     }
+    this.options.hub.setEventsFlowing(true);
     this.connectedOnce = true;
   }
 
@@ -84,6 +85,7 @@ export class EventListener {
     if (this.client !== client || this.stopped) return;
     this.client = null;
     this.options.onState?.(false);
+    this.options.hub.setEventsFlowing(false);
     client.end().catch(() => undefined);
     this.scheduleReconnect();
   }

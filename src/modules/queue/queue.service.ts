@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { toDate } from '../../db/sql.js';
+import { badInput } from '../errors.js';
 import { checkPageSize, decodeCursor, toPage } from '../pagination.js';
 import { claimOrderKey, toEntryRecord, type QueueEntryPage } from './queue-entry.js';
 import { listEntryPages, queueStats, type EntryPageRequest } from './queue.sql.js';
@@ -34,11 +35,42 @@ export async function loadQueueStats(em: EntityManager, reads: QueueReads, types
   }]));
 }
 
+export interface EntryFilterArgs {
+  hasCallback?: boolean | null;
+  escalationLevel?: number | null;
+  urgentSignature?: boolean | null;
+  availableNow?: boolean | null;
+}
+
 export interface EntryPageArgs {
   queueType: QueueType;
   first?: number | null;
   after?: string | null;
   status?: EntryStatus | null;
+  search?: string | null;
+  filter?: EntryFilterArgs | null;
+}
+
+/** A search and filters, checked: null fields are dropped, so equal views share a cache key. */
+function entryFilter(queueType: QueueType, search: string | null | undefined, filter: EntryFilterArgs | null | undefined): EntryPageRequest['filter'] {
+  const out: EntryPageRequest['filter'] = {};
+  if (search != null) {
+    const text = search.trim();
+    if (text.length < 1 || text.length > 100) throw badInput('search must be 1–100 characters (a user id, part of a name or of a phone number)');
+    out.search = text;
+  }
+  if (filter?.escalationLevel != null) {
+    if (queueType !== 'outstanding_requests') throw badInput('filter.escalationLevel applies to the OUTSTANDING_REQUESTS queue only');
+    if (![0, 1, 2].includes(filter.escalationLevel)) throw badInput(`filter.escalationLevel must be 0, 1 or 2, got ${filter.escalationLevel}`);
+    out.escalationLevel = filter.escalationLevel;
+  }
+  if (filter?.urgentSignature != null) {
+    if (queueType !== 'unsigned_users') throw badInput('filter.urgentSignature applies to the UNSIGNED_USERS queue only');
+    out.urgentSignature = filter.urgentSignature;
+  }
+  if (filter?.hasCallback != null) out.hasCallback = filter.hasCallback;
+  if (filter?.availableNow != null) out.availableNow = filter.availableNow;
+  return out;
 }
 
 /** Validates page arguments into a request for listEntryPages; throws BAD_USER_INPUT. */
@@ -51,6 +83,7 @@ export function entryPageRequest(args: EntryPageArgs, maxPageSize: number): Entr
   return {
     queueType: args.queueType,
     statuses: args.status ? [args.status] : LIVE_STATUSES,
+    filter: entryFilter(args.queueType, args.search, args.filter),
     limit: size + 1,
     after,
     size,

@@ -40,6 +40,14 @@ function statusIn(statuses: readonly EntryStatus[]) {
 export interface EntryPageRequest {
   queueType: QueueType;
   statuses: readonly EntryStatus[];
+  filter: {
+    /** A user id, part of a name, or digits of a phone number. */
+    search?: string;
+    hasCallback?: boolean;
+    escalationLevel?: number;
+    urgentSignature?: boolean;
+    availableNow?: boolean;
+  };
   /** Rows to fetch (page size + 1, to know whether another page follows). */
   limit: number;
   after: { priorityScore: number; availableFrom: string; id: number } | null;
@@ -69,6 +77,27 @@ export async function entryById(em: EntityManager, store: QueueStore, id: number
   return null;
 }
 
+/** The WHERE terms of a search and filters over alias `e` (empty when none). */
+function filterTerms(f: EntryPageRequest['filter']): Sql {
+  const terms: Sql[] = [];
+  if (f.search !== undefined) {
+    const digits = f.search.replace(/\D/g, '');
+    const byId = /^\d{1,18}$/.test(f.search) ? sql`e.user_id = ${f.search}::bigint OR ` : sql``;
+    const byPhone = digits.length >= 3 ? sql` OR regexp_replace(c.phone, '\\D', '', 'g') LIKE ${`%${digits}%`}` : sql``;
+    // A name matches in either order ("Ada Byron" or "Byron, Ada"): every word is in the full name.
+    const words = f.search.toLowerCase().split(/[\s,]+/).filter((w) => w.length > 0).map((w) => `%${w.replace(/[\\%_]/g, '\\$&')}%`);
+    terms.push(sql`(${byId}EXISTS (SELECT 1 FROM claimants c WHERE c.user_id = e.user_id
+      AND ((lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) LIKE ALL (${words}::text[]))${byPhone})))`);
+  }
+  if (f.hasCallback !== undefined) terms.push(f.hasCallback ? sql`e.callback_id IS NOT NULL` : sql`e.callback_id IS NULL`);
+  if (f.escalationLevel !== undefined) terms.push(sql`e.escalation_level = ${f.escalationLevel}`);
+  if (f.urgentSignature !== undefined) terms.push(sql`e.urgent_signature = ${f.urgentSignature}`);
+  if (f.availableNow !== undefined) {
+    terms.push(f.availableNow ? sql`(e.status = 'pending' AND e.available_from <= now())` : sql`(e.status = 'pending' AND e.available_from > now())`);
+  }
+  return terms.length === 0 ? sql`` : sql`AND ${joinSql(terms, ' AND ')}`;
+}
+
 /* listEntryPages */
 export async function listEntryPages(em: EntityManager, store: QueueStore, requests: readonly EntryPageRequest[]): Promise<(EntryRow & { batch_key: number })[]> {
   const parts = requests.map((r, index) => {
@@ -77,7 +106,7 @@ export async function listEntryPages(em: EntityManager, store: QueueStore, reque
                  AND (e.available_from, e.id) > (${r.after.availableFrom}::timestamptz, ${r.after.id})))`
       : sql``;
     return sql`(SELECT q.*, ${index}::int AS batch_key FROM (${selectEntry(store, r.queueType)}
-                 WHERE e.status IN ${statusIn(r.statuses)} ${after}
+                 WHERE e.status IN ${statusIn(r.statuses)} ${after} ${filterTerms(r.filter)}
                  ORDER BY e.priority_score DESC, e.available_from, e.id
                  LIMIT ${r.limit}) q)`;
   });

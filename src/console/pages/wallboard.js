@@ -1,0 +1,198 @@
+import { html, useEffect, useMemo, useRef, useState } from '../lib.js';
+import { gql } from '../api.js';
+import { useResync, useSubscription } from '../live.js';
+import { Chart } from '../components/chart.js';
+import { Failure } from '../components/failure.js';
+import { clock, count, duration, name, QUEUE_LABEL, QUEUES, relative, words } from '../format.js';
+
+/*
+ * The wallboard: what a supervisor leaves on a wall screen. Read once, then kept current by
+ * subscriptions (queue figures and lines as snapshots, changes of agents, callbacks and
+ * conversions as events); re-read in full after a gap in the live feed.
+ */
+const QUEUE_FIELDS = 'type depth availableNow assignedCount oldestPendingSince averageWaitSeconds';
+const LINE_FIELDS = 'limit active available queuedDirect queuedCampaign estimatedDirectWaitSeconds estimatedCampaignWaitSeconds';
+
+const WALLBOARD = `query Wallboard($dayStart: DateTime!, $dueFrom: DateTime!, $dueTo: DateTime!) {
+  queues { ${QUEUE_FIELDS} }
+  lineStatus { ${LINE_FIELDS} }
+  conversionStats(from: $dayStart) { total }
+  queueHistory(hours: 24) { at queueType depth }
+  activity(hours: 24, bucketMinutes: 5) { from calls conversions }
+  ...People
+}
+fragment People on Query {
+  agents { id name status workload { callsToday talkTimeSecondsToday currentEntry { userId queueType claimant { userId firstName lastName } } } }
+  callbacks(status: PENDING, from: $dueFrom, to: $dueTo, first: 25) {
+    nodes { id userId scheduledFor reason claimant { userId firstName lastName timezone } agent { id name } }
+  }
+}`;
+
+const PEOPLE = `query People($dueFrom: DateTime!, $dueTo: DateTime!) { ...People }
+fragment People on Query {
+  agents { id name status workload { callsToday talkTimeSecondsToday currentEntry { userId queueType claimant { userId firstName lastName } } } }
+  callbacks(status: PENDING, from: $dueFrom, to: $dueTo, first: 25) {
+    nodes { id userId scheduledFor reason claimant { userId firstName lastName timezone } agent { id name } }
+  }
+}`;
+
+function windowVariables() {
+  const now = Date.now();
+  const dayStart = new Date();
+  dayStart.setHours(0, 0, 0, 0);
+  // Overdue callbacks still count until they are missed: from two hours back to one ahead.
+  return { dayStart: dayStart.toISOString(), dueFrom: new Date(now - 2 * 3_600_000).toISOString(), dueTo: new Date(now + 3_600_000).toISOString() };
+}
+
+/** Runs `fn` at most once per `ms`, trailing: bursts of events become one re-read. */
+function useDebounced(fn, ms) {
+  const timer = useRef(null);
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return () => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => { timer.current = null; latest.current(); }, ms);
+  };
+}
+
+function Metric({ id, value, label, hint }) {
+  return html`<div class="metric"><strong data-metric=${id}>${value}</strong><span>${label}</span>${hint ? html`<small>${hint}</small>` : null}</div>`;
+}
+
+function QueueCard({ queue }) {
+  return html`<section class="panel queue-card" aria-labelledby=${`q-${queue.type}`}>
+    <h2 id=${`q-${queue.type}`}><a href=${`/queues/${queue.type}`}>${QUEUE_LABEL[queue.type]}</a></h2>
+    <div class="metrics">
+      <div class="metric big"><strong data-metric=${`queue-depth:${queue.type}`}>${queue.depth}</strong><span>waiting</span></div>
+      <${Metric} id=${`queue-available:${queue.type}`} value=${queue.availableNow} label="claimable now" />
+      <div class="metric"><strong data-metric=${`queue-assigned:${queue.type}`}>${queue.assignedCount}</strong><span>with agents</span></div>
+    </div>
+    <dl class="facts">
+      <div><dt>Oldest waiting</dt><dd title=${queue.oldestPendingSince ?? ''}>${queue.oldestPendingSince ? `since ${relative(queue.oldestPendingSince).replace(' ago', '')}` : 'nobody waiting'}</dd></div>
+      <div><dt>Average wait</dt><dd>${duration(queue.averageWaitSeconds)}</dd></div>
+    </dl>
+  </section>`;
+}
+
+function LinesCard({ lines }) {
+  const queued = lines.queuedDirect + lines.queuedCampaign;
+  return html`<section class="panel" aria-labelledby="lines-title">
+    <h2 id="lines-title">Lines</h2>
+    <div class="metrics">
+      <div class="metric big"><span class="ratio"><strong data-metric="lines-active">${lines.active}</strong> / <strong data-metric="lines-limit">${lines.limit}</strong></span><span>in use</span></div>
+      <div class="metric"><strong data-metric="lines-queued">${queued}</strong><span>calls waiting</span></div>
+    </div>
+    <dl class="facts">
+      <div><dt>Direct waiting</dt><dd>${lines.queuedDirect} · next wait ${duration(lines.estimatedDirectWaitSeconds)}</dd></div>
+      <div><dt>Campaign waiting</dt><dd>${lines.queuedCampaign} · next wait ${duration(lines.estimatedCampaignWaitSeconds)}</dd></div>
+    </dl>
+  </section>`;
+}
+
+function Agents({ agents }) {
+  if (agents.length === 0) return html`<p class="empty">No active agents. Agents are added to the database by the claims platform.</p>`;
+  return html`<table><caption class="sr-only">Agents</caption>
+    <thead><tr><th scope="col">Agent</th><th scope="col">Status</th><th scope="col">Current claimant</th><th scope="col" class="num">Calls today</th><th scope="col" class="num">Talk time</th></tr></thead>
+    <tbody>${agents.map((a) => html`<tr>
+      <td>${a.name}</td>
+      <td><span class=${`pill ${a.status.toLowerCase()}`}>${words(a.status)}</span></td>
+      <td>${a.workload.currentEntry ? html`<a href=${`/claimants/${a.workload.currentEntry.userId}`}>${name(a.workload.currentEntry.claimant)}</a>` : html`<span class="muted">—</span>`}</td>
+      <td class="num">${a.workload.callsToday}</td>
+      <td class="num">${duration(a.workload.talkTimeSecondsToday)}</td>
+    </tr>`)}</tbody></table>`;
+}
+
+function Callbacks({ callbacks }) {
+  if (callbacks.length === 0) return html`<p class="empty">No callback due in the next hour.</p>`;
+  return html`<ul class="list">${callbacks.map((c) => html`<li>
+    <span class=${new Date(c.scheduledFor) < new Date() ? 'when overdue' : 'when'} title=${c.scheduledFor}>${relative(c.scheduledFor)}</span>
+    <a href=${`/claimants/${c.userId}`}>${name(c.claimant)}</a>
+    <span class="muted">${clock(c.scheduledFor, 'local')} yours · ${clock(c.scheduledFor, c.claimant?.timezone ?? 'UTC')} theirs${c.agent ? ` · ${c.agent.name}` : ''}</span>
+  </li>`)}</ul>`;
+}
+
+/** The depth chart's series from the per-minute samples, with the live figure as the newest point. */
+function depthSeries(history, queues) {
+  const minutes = [...new Set(history.map((s) => s.at))].sort();
+  const at = new Map(history.map((s) => [`${s.at}|${s.queueType}`, s.depth]));
+  const times = minutes.map((m) => Date.parse(m) / 1000);
+  const columns = QUEUES.map((q) => minutes.map((m) => at.get(`${m}|${q}`) ?? null));
+  const now = Math.floor(Date.now() / 60_000) * 60;
+  if (times.at(-1) !== now) {
+    times.push(now);
+    columns.forEach((c) => c.push(null));
+  }
+  QUEUES.forEach((q, i) => { columns[i][columns[i].length - 1] = queues.find((x) => x.type === q)?.depth ?? null; });
+  return [times, ...columns];
+}
+
+export function Wallboard() {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+
+  async function load() {
+    try {
+      setData(await gql(WALLBOARD, windowVariables()));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  const reloadPeople = useDebounced(async () => {
+    try {
+      const people = await gql(PEOPLE, windowVariables());
+      setData((d) => d && { ...d, ...people });
+    } catch (e) {
+      setError(e);
+    }
+  }, 400);
+  useEffect(() => { load(); }, []);
+  useResync(load);
+
+  for (const type of QUEUES) {
+    useSubscription(`subscription($t: QueueType!) { queueStats(queueType: $t) { ${QUEUE_FIELDS} } }`, { t: type }, ({ queueStats }) =>
+      setData((d) => d && { ...d, queues: d.queues.map((q) => (q.type === queueStats.type ? queueStats : q)) }));
+  }
+  useSubscription(`subscription { lineStatusChanged { ${LINE_FIELDS} } }`, {}, ({ lineStatusChanged }) =>
+    setData((d) => d && { ...d, lineStatus: lineStatusChanged }));
+  useSubscription('subscription { queueChanged { kind } }', {}, () => reloadPeople());
+  useSubscription('subscription { conversionRecorded { id convertedAt } }', {}, ({ conversionRecorded }) => setData((d) => {
+    if (!d) return d;
+    const bucket = Math.floor(Date.parse(conversionRecorded.convertedAt) / 300_000) * 300_000;
+    const activity = d.activity.map((b) => (Date.parse(b.from) === bucket ? { ...b, conversions: b.conversions + 1 } : b));
+    return { ...d, activity, conversionStats: { total: d.conversionStats.total + 1 } };
+  }));
+
+  const depth = useMemo(() => (data ? depthSeries(data.queueHistory, data.queues) : null), [data?.queueHistory, data?.queues]);
+  const activity = useMemo(() => (data ? [data.activity.map((b) => Date.parse(b.from) / 1000), data.activity.map((b) => b.calls), data.activity.map((b) => b.conversions)] : null), [data?.activity]);
+
+  if (error && !data) return html`<${Failure} error=${error} retry=${load} />`;
+  if (!data) return html`<p class="boot">Loading the wallboard…</p>`;
+  const totals = data.activity.reduce((t, b) => ({ calls: t.calls + b.calls, conversions: t.conversions + b.conversions }), { calls: 0, conversions: 0 });
+  return html`<div class="wallboard">
+    <h1 class="sr-only">Wallboard</h1>
+    ${error ? html`<${Failure} error=${error} retry=${load} compact />` : null}
+    <div class="grid cards">
+      ${data.queues.map((q) => html`<${QueueCard} queue=${q} />`)}
+      <${LinesCard} lines=${data.lineStatus} />
+      <section class="panel" aria-labelledby="conv-title">
+        <h2 id="conv-title">Conversions</h2>
+        <div class="metrics"><div class="metric big"><strong data-metric="conversions-today">${data.conversionStats.total}</strong><span>today</span></div>
+          <${Metric} id="calls-24h" value=${count(totals.calls)} label="calls, 24 h" /></div>
+      </section>
+    </div>
+    <div class="grid charts">
+      <section class="panel"><${Chart} title="Waiting per queue, last 24 hours" data=${depth}
+        summary=${`Queue depth over the last 24 hours; now ${data.queues.map((q) => `${QUEUE_LABEL[q.type]} ${q.depth}`).join(', ')}`}
+        series=${[{ label: QUEUE_LABEL.UNSIGNED_USERS, color: '#2563eb' }, { label: QUEUE_LABEL.OUTSTANDING_REQUESTS, color: '#d97706' }]} /></section>
+      <section class="panel"><${Chart} title="Calls and conversions per 5 minutes, last 24 hours" data=${activity} bars
+        summary=${`${totals.calls} calls and ${totals.conversions} conversions in the last 24 hours`}
+        series=${[{ label: 'Calls', color: '#64748b' }, { label: 'Conversions', color: '#16a34a' }]} /></section>
+    </div>
+    <div class="grid two">
+      <section class="panel" aria-labelledby="agents-title"><h2 id="agents-title">Agents</h2><${Agents} agents=${data.agents} /></section>
+      <section class="panel" aria-labelledby="due-title"><h2 id="due-title">Callbacks due in the next hour</h2><${Callbacks} callbacks=${data.callbacks.nodes} /></section>
+    </div>
+  </div>`;
+}

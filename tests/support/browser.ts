@@ -1,0 +1,52 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+/**
+ * A real headless Chromium from an npm package (@sparticuz/chromium ships the binary; nothing
+ * is downloaded), driven by puppeteer-core. On a closed network Chromium must not spend its
+ * start-up on connections that are refused: background networking is off.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: await chromium.executablePath(),
+    headless: true,
+    args: [...chromium.args, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--disable-default-apps', '--disable-extensions', '--lang=en-US'],
+    // A machine with LANG=C gives Chromium the locale "en-US@posix", which Intl refuses.
+    env: { ...process.env, LANG: 'en_US.UTF-8' },
+    defaultViewport: { width: 1366, height: 900 },
+  });
+}
+
+/** Where tests write screenshots for review (git-ignored). */
+export const SCREENSHOTS = path.join(process.cwd(), '.test-output/screenshots');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Every console message and page error of a page, to assert there were none. */
+export function collectProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${(e as Error).message}`));
+  page.on('requestfailed', (r) => problems.push(`requestfailed: ${r.url()} ${r.failure()?.errorText}`));
+  return problems;
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, baseUrl: string, key: string): Promise<void> {
+  await page.goto(baseUrl, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('input[name=apiKey]');
+  await page.type('input[name=apiKey]', key);
+  await page.click('button[type=submit]');
+}
+
+/** The text of a data-metric element, once it is on the page. */
+export async function metric(page: Page, id: string): Promise<string> {
+  const el = await page.waitForSelector(`[data-metric="${id}"]`);
+  return (await el!.evaluate((e) => e.textContent ?? '')).trim();
+}
