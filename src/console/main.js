@@ -69,7 +69,7 @@ function Shell({ viewer }) {
       <div class="who">
         <${ConnectionIndicator} />
         <span class="role" title="The role of the key you signed in with">${viewer.role.toLowerCase()}${viewer.agentId ? ` · agent ${viewer.agentId}` : ''}</span>
-        <button type="button" class="quiet" onClick=${() => { disconnect(); signOut(); }}>Sign out</button>
+        <button type="button" class="quiet" onClick=${() => signOut()}>Sign out</button>
       </div>
     </header>
     <main id="main" tabindex="-1"><${Page} route=${route} viewer=${viewer} /></main>`;
@@ -78,6 +78,8 @@ function Shell({ viewer }) {
 function App() {
   const session = useSession();
   const [checking, setChecking] = useState(Boolean(session.key && !session.viewer));
+  // Signed out (by the button, or because the key stopped being accepted): the live feed closes too.
+  useEffect(() => { if (!session.key) disconnect(); }, [session.key]);
   // A key kept from before a reload: checked once, then the live connection opens.
   useEffect(() => {
     if (!session.key || session.viewer) return;

@@ -1,19 +1,41 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+
+/*
+ * puppeteer-core and @sparticuz/chromium ship ES modules only, which jest's CommonJS module
+ * registry cannot load; Node's own require can (require of an ES module, Node 20.19+), so they
+ * are loaded with it, outside jest's registry — reached through process.getBuiltinModule, which
+ * jest does not wrap (its `module` would hand back its own require).
+ */
+const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
+const nativeRequire = createRequire(path.join(process.cwd(), 'package.json'));
+const puppeteer = nativeRequire('puppeteer-core').default as typeof import('puppeteer-core').default;
+const chromium = nativeRequire('@sparticuz/chromium').default as typeof import('@sparticuz/chromium').default;
 
 /**
  * A real headless Chromium from an npm package (@sparticuz/chromium ships the binary; nothing
  * is downloaded), driven by puppeteer-core. On a closed network Chromium must not spend its
  * start-up on connections that are refused: background networking is off.
+ *//*
+ * The package's own argument list is made for serverless functions: it includes
+ * --single-process (one page at a time; a second browser context crashes it) and switches web
+ * security off (which would hide what the console's CSP and same-origin rules do). These are the
+ * arguments a test wants of it: its software GL, no sandbox (root, no user namespaces), and no
+ * background networking.
  */
+const ARGS = [
+  '--no-sandbox', '--disable-setuid-sandbox', '--no-zygote', '--use-gl=angle', '--use-angle=swiftshader', '--in-process-gpu',
+  '--font-render-hinting=none', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--no-default-browser-check', '--disable-default-apps', '--disable-extensions', '--disable-domain-reliability',
+  '--no-pings', '--lang=en-US',
+];
+
 export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({
     executablePath: await chromium.executablePath(),
-    headless: true,
-    args: [...chromium.args, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--disable-default-apps', '--disable-extensions', '--lang=en-US'],
+    headless: 'shell',
+    args: ARGS,
     // A machine with LANG=C gives Chromium the locale "en-US@posix", which Intl refuses.
     env: { ...process.env, LANG: 'en_US.UTF-8' },
     defaultViewport: { width: 1366, height: 900 },
