@@ -11,14 +11,15 @@ import { graphileWorkerRate, pgBossRate } from './peers.js';
  *    (dead index entries at the head of the claim index are what would make it fall).
  */
 const ENTRIES = 100_000;
-const AGENTS = 16;
+export const AGENTS = 16;
 const KEY = 'bench-admin-key-0123456789';
 
 const RAW_CLAIM = `UPDATE unsigned_users_queue SET status = 'assigned', assigned_to_agent_id = $1, assigned_at = now()
   WHERE id = (SELECT id FROM unsigned_users_queue WHERE status = 'pending' AND available_from <= now()
               ORDER BY priority_score DESC, available_from, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`;
 
-async function seed(client: pg.Client): Promise<void> {
+/** 100,000 pending entries of claimants whose local time is midday, and the agents; shared with the console suite. */
+export async function seedClaims(client: pg.Client): Promise<void> {
   // Every claimant's local time is midday, so the calling window never defers anyone.
   const zone = (() => {
     let offset = (12 - new Date().getUTCHours() + 48) % 24;
@@ -33,7 +34,7 @@ async function seed(client: pg.Client): Promise<void> {
   await client.query('VACUUM ANALYZE');
 }
 
-async function resetQueue(client: pg.Client): Promise<void> {
+export async function resetQueue(client: pg.Client): Promise<void> {
   await client.query(`UPDATE unsigned_users_queue SET status = 'pending', assigned_to_agent_id = NULL, assigned_at = NULL,
     closed_at = NULL, closed_reason = NULL WHERE status <> 'pending'`);
   await client.query(`DELETE FROM call_sessions`);
@@ -41,10 +42,10 @@ async function resetQueue(client: pg.Client): Promise<void> {
   await client.query('VACUUM ANALYZE');
 }
 
-interface Run { ops: number; seconds: number; latencies: number[]; perMinute: number[] }
+export interface Run { ops: number; seconds: number; latencies: number[]; perMinute: number[] }
 
 /** `workers` loops calling `step` until `seconds` pass; per-op latency and per-minute counts. */
-async function drive(workers: number, seconds: number, step: (worker: number) => Promise<void>): Promise<Run> {
+export async function drive(workers: number, seconds: number, step: (worker: number) => Promise<void>): Promise<Run> {
   const latencies: number[] = [];
   const perMinute: number[] = [];
   const start = performance.now();
@@ -64,7 +65,7 @@ async function drive(workers: number, seconds: number, step: (worker: number) =>
 
 const gql = (app: { url: string }, query: string, variables: Record<string, unknown>) => gqlRequest(app.url, KEY, query, variables);
 
-const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`;
+export const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`;
 const ANSWERED = `mutation($e: ID!) { recordCallOutcome(input: { entryId: $e, outcome: ANSWERED }) { entry { id } } }`;
 const RELEASE = `mutation($e: ID!) { releaseEntry(entryId: $e) { id } }`;
 
@@ -82,7 +83,7 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
     return c;
   }));
   try {
-    await seed(admin);
+    await seedClaims(admin);
     const raw = await drive(AGENTS, options.seconds, async (w) => {
       await clients[w]!.query(RAW_CLAIM, [w + 1]);
     });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { claimsSuite } from './claims.bench.js';
+import { consoleSuite } from './console.bench.js';
 import { dashboardSuite } from './dashboard.bench.js';
 import { linesSuite } from './lines.bench.js';
 import { migrationSuite } from './migration.bench.js';
@@ -23,6 +24,7 @@ const all: Record<string, Suite> = {
   lines: linesSuite,
   migration: migrationSuite,
   priorities: prioritiesSuite,
+  console: consoleSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -17,12 +17,14 @@ export function freePort(): Promise<number> {
  * (servers apart from the load) and for tests that kill a server mid-work. Resolves once
  * /readyz answers.
  */
-export async function startServerProcess(databaseUrl: string, env: Record<string, string>): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+export async function startServerProcess(
+  databaseUrl: string, env: Record<string, string>, args: string[] = [],
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', ...args], {
     env: { ...process.env, ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

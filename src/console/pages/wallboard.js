@@ -4,38 +4,13 @@ import { useResync, useSubscription } from '../live.js';
 import { Chart } from '../components/chart.js';
 import { Failure } from '../components/failure.js';
 import { clock, count, duration, name, QUEUE_LABEL, QUEUES, relative, words } from '../format.js';
+import { PEOPLE, WALLBOARD, WALLBOARD_SUBSCRIPTIONS } from '../documents.js';
 
 /*
  * The wallboard: what a supervisor leaves on a wall screen. Read once, then kept current by
  * subscriptions (queue figures and lines as snapshots, changes of agents, callbacks and
  * conversions as events); re-read in full after a gap in the live feed.
  */
-const QUEUE_FIELDS = 'type depth availableNow assignedCount oldestPendingSince averageWaitSeconds';
-const LINE_FIELDS = 'limit active available queuedDirect queuedCampaign estimatedDirectWaitSeconds estimatedCampaignWaitSeconds';
-
-const WALLBOARD = `query Wallboard($dayStart: DateTime!, $dueFrom: DateTime!, $dueTo: DateTime!) {
-  queues { ${QUEUE_FIELDS} }
-  lineStatus { ${LINE_FIELDS} }
-  conversionStats(from: $dayStart) { total }
-  queueHistory(hours: 24) { at queueType depth }
-  activity(hours: 24, bucketMinutes: 5) { from calls conversions }
-  ...People
-}
-fragment People on Query {
-  agents { id name status workload { callsToday talkTimeSecondsToday currentEntry { userId queueType claimant { userId firstName lastName } } } }
-  callbacks(status: PENDING, from: $dueFrom, to: $dueTo, first: 25) {
-    nodes { id userId scheduledFor reason claimant { userId firstName lastName timezone } agent { id name } }
-  }
-}`;
-
-const PEOPLE = `query People($dueFrom: DateTime!, $dueTo: DateTime!) { ...People }
-fragment People on Query {
-  agents { id name status workload { callsToday talkTimeSecondsToday currentEntry { userId queueType claimant { userId firstName lastName } } } }
-  callbacks(status: PENDING, from: $dueFrom, to: $dueTo, first: 25) {
-    nodes { id userId scheduledFor reason claimant { userId firstName lastName timezone } agent { id name } }
-  }
-}`;
-
 function windowVariables() {
   const now = Date.now();
   const dayStart = new Date();
@@ -150,14 +125,14 @@ export function Wallboard() {
   useEffect(() => { load(); }, []);
   useResync(load);
 
+  const [queueStats, lines, changes, conversions] = WALLBOARD_SUBSCRIPTIONS;
   for (const type of QUEUES) {
-    useSubscription(`subscription($t: QueueType!) { queueStats(queueType: $t) { ${QUEUE_FIELDS} } }`, { t: type }, ({ queueStats }) =>
-      setData((d) => d && { ...d, queues: d.queues.map((q) => (q.type === queueStats.type ? queueStats : q)) }));
+    useSubscription(queueStats.query, { t: type }, ({ queueStats: stats }) =>
+      setData((d) => d && { ...d, queues: d.queues.map((q) => (q.type === stats.type ? stats : q)) }));
   }
-  useSubscription(`subscription { lineStatusChanged { ${LINE_FIELDS} } }`, {}, ({ lineStatusChanged }) =>
-    setData((d) => d && { ...d, lineStatus: lineStatusChanged }));
-  useSubscription('subscription { queueChanged { kind } }', {}, () => reloadPeople());
-  useSubscription('subscription { conversionRecorded { id convertedAt } }', {}, ({ conversionRecorded }) => setData((d) => {
+  useSubscription(lines.query, {}, ({ lineStatusChanged }) => setData((d) => d && { ...d, lineStatus: lineStatusChanged }));
+  useSubscription(changes.query, {}, () => reloadPeople());
+  useSubscription(conversions.query, {}, ({ conversionRecorded }) => setData((d) => {
     if (!d) return d;
     const bucket = Math.floor(Date.parse(conversionRecorded.convertedAt) / 300_000) * 300_000;
     const activity = d.activity.map((b) => (Date.parse(b.from) === bucket ? { ...b, conversions: b.conversions + 1 } : b));
