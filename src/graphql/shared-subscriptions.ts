@@ -10,15 +10,22 @@ import { SLOW_CLIENT_CLOSE_CODE } from './live.js';
  * same answer. Each member keeps its own bounded mailbox, so a slow client is dropped without
  * slowing the others.
  *
- * Only event streams are shared: a member who joins late receives the events after it joined,
- * as it would alone. Snapshot subscriptions (queueStats) start with a snapshot of their own and
- * are not shared.
+ * Event streams: a member who joins late receives the events after it joined, as it would
+ * alone. Snapshot streams (queueStats, lineStatusChanged, agentsChanged, liveStatus) are shared
+ * too — 50 wallboards would otherwise run 50 identical snapshot queries per change: a member
+ * who joins a running group gets the group's latest snapshot at once (it reflects every change
+ * up to the last one, and a newer one follows any change since), and its mailbox keeps only
+ * the newest snapshot, so a slow client is sent fewer snapshots instead of being dropped.
  */
-const SHARED_FIELDS = new Set(['queueChanged', 'callbackDue', 'callRequestUpdated', 'conversionRecorded', 'migrationProgress']);
+const EVENT_FIELDS = new Set(['queueChanged', 'callbackDue', 'callRequestUpdated', 'conversionRecorded', 'migrationProgress']);
+const SNAPSHOT_FIELDS = new Set(['queueStats', 'lineStatusChanged', 'agentsChanged', 'liveStatus']);
 
 interface Group {
   members: Set<Mailbox<ExecutionResult>>;
   source: AsyncIterator<ExecutionResult>;
+  snapshots: boolean;
+  /** A snapshot group's latest result: a late member's first snapshot. */
+  latest: ExecutionResult | null;
 }
 
 export class SharedSubscriptions {
@@ -35,11 +42,12 @@ export class SharedSubscriptions {
   /** A drop-in for graphql-js `subscribe`, as graphql-ws calls it. */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const key = shareKey(args, ctx);
-    if (key === null) {
+    const shared = shareKey(args, ctx);
+    if (shared === null) {
       const result = await subscribe(args);
       return isAsyncIterator(result) ? this.counted(result) : result;
     }
+    const { key, snapshots } = shared;
     let group = this.groups.get(key);
     if (!group) {
       const result = await subscribe(args);
@@ -49,7 +57,7 @@ export class SharedSubscriptions {
       if (group) {
         void result.return?.();
       } else {
-        group = { members: new Set(), source: result };
+        group = { members: new Set(), source: result, snapshots, latest: null };
         this.groups.set(key, group);
         void this.pump(key, group);
       }
@@ -60,6 +68,7 @@ export class SharedSubscriptions {
   private join(key: string, group: Group, ctx: GraphQLContext): Mailbox<ExecutionResult> {
     const member: Mailbox<ExecutionResult> = new Mailbox<ExecutionResult>({
       limit: this.bufferLimit,
+      coalesce: group.snapshots ? { minIntervalMs: 0 } : undefined,
       onOverflow: () => ctx.live?.drop(SLOW_CLIENT_CLOSE_CODE,
         `too slow: more than ${this.bufferLimit} events waiting; reconnect and resubscribe`),
       onClose: () => {
@@ -72,6 +81,7 @@ export class SharedSubscriptions {
       },
     });
     group.members.add(member);
+    if (group.latest) member.push(group.latest);
     this.count(1);
     return member;
   }
@@ -116,6 +126,7 @@ export class SharedSubscriptions {
       for (;;) {
         const next = await group.source.next();
         if (next.done) break;
+        if (group.snapshots) group.latest = next.value;
         for (const member of group.members) member.push(next.value);
       }
     } catch (error) {
@@ -133,13 +144,18 @@ function isAsyncIterator(value: unknown): value is AsyncIterableIterator<Executi
 }
 
 /** Same document, operation, variables and caller identity: the same results. */
-function shareKey(args: ExecutionArgs, ctx: GraphQLContext): string | null {
+function shareKey(args: ExecutionArgs, ctx: GraphQLContext): { key: string; snapshots: boolean } | null {
   const operation = getOperationAST(args.document, args.operationName);
   const fields = operation?.selectionSet.selections ?? [];
-  if (fields.length !== 1 || fields[0]!.kind !== 'Field' || !SHARED_FIELDS.has(fields[0]!.name.value)) return null;
+  if (fields.length !== 1 || fields[0]!.kind !== 'Field') return null;
+  const name = fields[0]!.name.value;
+  if (!EVENT_FIELDS.has(name) && !SNAPSHOT_FIELDS.has(name)) return null;
   const caller = ctx.caller;
   if (!caller) return null;
   const source = args.document.loc?.source.body;
   if (!source) return null;
-  return JSON.stringify([caller.role, caller.agentId ?? null, args.operationName ?? null, source, args.variableValues ?? {}]);
+  return {
+    key: JSON.stringify([caller.role, caller.agentId ?? null, args.operationName ?? null, source, args.variableValues ?? {}]),
+    snapshots: SNAPSHOT_FIELDS.has(name),
+  };
 }

@@ -85,7 +85,8 @@ export async function consoleSuite(db: BenchDatabase): Promise<SuiteResult> {
   // Claims with and without 50 wallboards listening.
   const url = await db.createDatabase('bench_console_claims');
   const app = await startServerProcess(url, {
-    REPOPULATE_CRON: '', ADMIN_API_KEY: KEY, DB_POOL_SIZE: String(AGENTS), CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
+    REPOPULATE_CRON: '', ADMIN_API_KEY: KEY, DB_POOL_SIZE: String(AGENTS), MAX_ASSIGNED_PER_AGENT: '100000',
+    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
   });
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();

@@ -1,6 +1,7 @@
 import { seed } from '../support/seed.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connect } from '../support/subscriber.js';
+import { DAYTIME } from '../support/zones.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/modules/events/listener.js';
 
 /**
@@ -144,5 +145,41 @@ it('announces the lines as calls start and end, and whether events flow while th
     expect((await live.next(5000)).data.liveStatus.eventsFlowing).toBe(true);
   } finally {
     await subscriber.dispose();
+  }
+});
+
+it('shares snapshot subscriptions between wallboards: a late one gets the latest snapshot at once, agents follow claims', async () => {
+  const key = 'test-admin-key-0123456789abcdef';
+  const [a, b, late] = [connect(server.app.url, key), connect(server.app.url, key), connect(server.app.url, key)];
+  try {
+    const STATS = `subscription { queueStats(queueType: OUTSTANDING_REQUESTS) { depth } }`;
+    const AGENTS = `subscription { agentsChanged { id workload { currentEntry { userId } } } }`;
+    const first = a.subscribe(STATS);
+    const second = b.subscribe(STATS);
+    const agents = a.subscribe(AGENTS);
+    const depth = (await first.next()).data.queueStats.depth;
+    expect((await second.next()).data.queueStats.depth).toBe(depth);
+    await agents.next();
+    const user = await s.claimant({ signatureStatus: 'obtained', timezone: DAYTIME() });
+    await s.requirement(user);
+    await server.admin.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: OUTSTANDING_REQUESTS, priorityScore: 9000 }) { id } }`, { u: String(user) });
+    expect((await first.next(3000)).data.queueStats.depth).toBe(depth + 1);
+    expect((await second.next(3000)).data.queueStats.depth).toBe(depth + 1);
+    const joined = late.subscribe(STATS);
+    expect((await joined.next(1000)).data.queueStats.depth).toBe(depth + 1);
+
+    const agent = await s.agent();
+    const claimed = await server.admin.data(`mutation($a: ID!) { assignNextUser(agentId: $a, queueType: OUTSTANDING_REQUESTS) { userId } }`, { a: String(agent) });
+    expect(claimed.assignNextUser.userId).toBe(String(user));
+    for (;;) {
+      const board = (await agents.next(3000)).data.agentsChanged;
+      const row = board.find((r: any) => r.id === String(agent));
+      if (row?.workload.currentEntry) {
+        expect(row.workload.currentEntry.userId).toBe(String(user));
+        break;
+      }
+    }
+  } finally {
+    await Promise.all([a.dispose(), b.dispose(), late.dispose()]);
   }
 });

@@ -1,6 +1,7 @@
 import { html, useEffect, useRef, useState } from '../lib.js';
 import { gql } from '../api.js';
 import { useResync, useSubscription } from '../live.js';
+import { useThrottled } from '../hooks.js';
 import { navigate, withQuery } from '../router.js';
 import { Failure } from '../components/failure.js';
 import { clock, duration, name, QUEUE_LABEL, relative, words } from '../format.js';
@@ -69,7 +70,9 @@ export function QueueBrowser({ type, query }) {
   const [error, setError] = useState(null);
   const [stale, setStale] = useState(false);
   const [pages, setPages] = useState([]); // cursors of the pages before this one, for "previous"
-  const searchBox = useRef(null);
+  // What is typed is the page's own until submitted (a live re-render must not wipe it); a new URL resets it.
+  const [typed, setTyped] = useState(view.search);
+  useEffect(() => setTyped(view.search), [view.search]);
   const key = JSON.stringify(variablesOf(type, view));
 
   async function load() {
@@ -83,9 +86,13 @@ export function QueueBrowser({ type, query }) {
   }
   useEffect(() => { load(); }, [key]);
   useResync(load);
-  // The first page follows the queue live; a later page says it changed (its place would shift).
-  useSubscription('subscription($t: QueueType) { queueChanged(queueType: $t) { kind } }', { t: type }, () => {
-    if (!view.after) load(); else setStale(true);
+  // The first page follows the queue live (re-read at most every 2 s while it changes); a later
+  // page says it changed (its place would shift).
+  const reload = useThrottled(load, 2000);
+  const subscribed = useRef(false); // its first snapshot is the state this page just read
+  useSubscription('subscription($t: QueueType!) { queueStats(queueType: $t) { depth } }', { t: type }, () => {
+    if (!subscribed.current) { subscribed.current = true; return; }
+    if (!view.after) reload(); else setStale(true);
   }, [type, view.after]);
 
   const go = (changes, { keepPage = false } = {}) => {
@@ -101,9 +108,9 @@ export function QueueBrowser({ type, query }) {
       <h1>${QUEUE_LABEL[type]}</h1>
       ${result ? html`<p class="muted">${result.queue.depth} waiting · claim order: highest priority first, then the earliest available</p>` : null}
     </header>
-    <form class="panel filters" role="search" onSubmit=${(e) => { e.preventDefault(); go({ search: searchBox.current.value }); }}>
+    <form class="panel filters" role="search" onSubmit=${(e) => { e.preventDefault(); go({ search: typed }); }}>
       <div class="field grow"><label for="search">Search claimants</label>
-        <input id="search" ref=${searchBox} type="search" value=${view.search} placeholder="User id, name or phone" /></div>
+        <input id="search" type="search" value=${typed} onInput=${(e) => setTyped(e.target.value)} placeholder="User id, name or phone" /></div>
       <button type="submit">Search</button>
       <${Select} id="status" label="Status" value=${view.status} onChange=${(v) => go({ status: v })}
         options=${[['', 'Pending and assigned'], ['PENDING', 'Pending'], ['ASSIGNED', 'Assigned'], ['COMPLETED', 'Completed'], ['REMOVED', 'Removed']]} />

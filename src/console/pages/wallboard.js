@@ -1,15 +1,17 @@
-import { html, useEffect, useMemo, useRef, useState } from '../lib.js';
+import { html, useEffect, useMemo, useState } from '../lib.js';
+import { useThrottled } from '../hooks.js';
 import { gql } from '../api.js';
 import { useResync, useSubscription } from '../live.js';
 import { Chart } from '../components/chart.js';
 import { Failure } from '../components/failure.js';
 import { clock, count, duration, name, QUEUE_LABEL, QUEUES, relative, words } from '../format.js';
-import { PEOPLE, WALLBOARD, WALLBOARD_SUBSCRIPTIONS } from '../documents.js';
+import { DUE_CALLBACKS, WALLBOARD, WALLBOARD_SUBSCRIPTIONS } from '../documents.js';
 
 /*
  * The wallboard: what a supervisor leaves on a wall screen. Read once, then kept current by
- * subscriptions (queue figures and lines as snapshots, changes of agents, callbacks and
- * conversions as events); re-read in full after a gap in the live feed.
+ * subscriptions (queue figures, lines and agents as snapshots, conversions as events; the
+ * callbacks due re-read now and then while work goes on); re-read in full after a gap in the
+ * live feed.
  */
 function windowVariables() {
   const now = Date.now();
@@ -17,18 +19,6 @@ function windowVariables() {
   dayStart.setHours(0, 0, 0, 0);
   // Overdue callbacks still count until they are missed: from two hours back to one ahead.
   return { dayStart: dayStart.toISOString(), dueFrom: new Date(now - 2 * 3_600_000).toISOString(), dueTo: new Date(now + 3_600_000).toISOString() };
-}
-
-/** Runs `fn` at most once per `ms`, trailing: bursts of events become one re-read. */
-function useDebounced(fn, ms) {
-  const timer = useRef(null);
-  const latest = useRef(fn);
-  latest.current = fn;
-  useEffect(() => () => clearTimeout(timer.current), []);
-  return () => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => { timer.current = null; latest.current(); }, ms);
-  };
 }
 
 function Metric({ id, value, label, hint }) {
@@ -114,24 +104,29 @@ export function Wallboard() {
       setError(e);
     }
   }
-  const reloadPeople = useDebounced(async () => {
+  // Callbacks due change rarely (a callback scheduled, made or missed): re-read at most every
+  // 15 s while the agents' snapshots show work going on.
+  const reloadCallbacks = useThrottled(async () => {
     try {
-      const people = await gql(PEOPLE, windowVariables());
-      setData((d) => d && { ...d, ...people });
+      const { callbacks } = await gql(DUE_CALLBACKS, windowVariables());
+      setData((d) => d && { ...d, callbacks });
     } catch (e) {
       setError(e);
     }
-  }, 400);
+  }, 15_000);
   useEffect(() => { load(); }, []);
   useResync(load);
 
-  const [queueStats, lines, changes, conversions] = WALLBOARD_SUBSCRIPTIONS;
+  const [queueStats, lines, agents, conversions] = WALLBOARD_SUBSCRIPTIONS;
   for (const type of QUEUES) {
     useSubscription(queueStats.query, { t: type }, ({ queueStats: stats }) =>
       setData((d) => d && { ...d, queues: d.queues.map((q) => (q.type === stats.type ? stats : q)) }));
   }
   useSubscription(lines.query, {}, ({ lineStatusChanged }) => setData((d) => d && { ...d, lineStatus: lineStatusChanged }));
-  useSubscription(changes.query, {}, () => reloadPeople());
+  useSubscription(agents.query, {}, ({ agentsChanged }) => {
+    setData((d) => d && { ...d, agents: agentsChanged });
+    reloadCallbacks();
+  });
   useSubscription(conversions.query, {}, ({ conversionRecorded }) => setData((d) => {
     if (!d) return d;
     const bucket = Math.floor(Date.parse(conversionRecorded.convertedAt) / 300_000) * 300_000;

@@ -1788,6 +1788,8 @@ export type SignatureType =
  */
 export type Subscription = {
   __typename?: 'Subscription';
+  /** The active agents (with their workload) at once, then again after changes of the queues or lines — an agent claims, calls, finishes (at most a few times a second). */
+  agentsChanged: Array<Agent>;
   /** A call request as its position and estimate change, then when it is dispatched, cancelled or expired. */
   callRequestUpdated: CallRequest;
   /**
@@ -2754,6 +2756,7 @@ export type SignatureStatusResolvers = { MISSING: 'missing', OBTAINED: 'obtained
 export type SignatureTypeResolvers = { INITIAL: 'initial', RENEWAL: 'renewal', UPDATE: 'update' };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  agentsChanged?: SubscriptionResolver<Array<ResolversTypes['Agent']>, "agentsChanged", ParentType, ContextType>;
   callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
   conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;

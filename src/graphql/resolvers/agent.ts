@@ -1,4 +1,4 @@
-import { AgentSchema } from '../../modules/agent/agent.entity.js';
+import { listAgents } from '../../modules/agent/agent.service.js';
 import { parseId } from '../../modules/ids.js';
 import { requireRole } from '../auth.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
@@ -7,7 +7,7 @@ export const agentResolvers: Resolvers = {
   Query: {
     agents: (_, { activeOnly }, ctx) => {
       requireRole(ctx, 'VIEWER');
-      return ctx.em.find(AgentSchema, activeOnly === false ? {} : { isActive: true }, { orderBy: { id: 'asc' } });
+      return listAgents(ctx.em, activeOnly !== false);
     },
     agent: (_, { id }, ctx) => {
       requireRole(ctx, 'VIEWER');

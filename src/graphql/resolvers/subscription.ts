@@ -6,6 +6,7 @@ import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { subscribeTo } from '../live.js';
+import { listAgents } from '../../modules/agent/agent.service.js';
 
 /** The agent whose callbacks a caller may follow: an AGENT key only its own. */
 function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined): number | null {
@@ -50,6 +51,16 @@ const Subscription: SubscriptionResolvers = {
       return subscribeTo(ctx, (s) => (s.topic === 'conversionRecorded' ? { conversionId: s.conversionId } : null));
     },
     resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
+  },
+  agentsChanged: {
+    subscribe: (_, __, ctx) => {
+      requireRole(ctx, 'VIEWER');
+      const snapshot = { agentsChanged: 'now' as const };
+      return subscribeTo(ctx, (s) =>
+        s.topic === 'queueChanged' || s.topic === 'linesChanged' || s.topic === 'resync' ? snapshot : null,
+      { initial: snapshot, coalesce: true });
+    },
+    resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => listAgents(ctx.em) as never,
   },
   lineStatusChanged: {
     subscribe: (_, __, ctx) => {

@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../errors.js';
+import { AgentSchema } from './agent.entity.js';
 import { agentActive, agentWorkloads } from './agent.sql.js';
+
+/** The agents a board shows: the active ones (or all), in id order (the agents query and agentsChanged). */
+export function listAgents(em: EntityManager, activeOnly = true) {
+  return em.find(AgentSchema, activeOnly ? { isActive: true } : {}, { orderBy: { id: 'asc' } });
+}
 
 /** An agent's work since midnight UTC (the current entry is loaded separately). */
 export interface AgentWorkload {
