@@ -59,6 +59,12 @@ const schema = z.object({
   DB_POOL_SIZE: positiveInt(10),
   MAX_PAGE_SIZE: positiveInt(500),
   MAX_QUERY_DEPTH: positiveInt(10),
+  /** A document costing more (see the cost model in the README) is refused before it runs. */
+  MAX_QUERY_COST: positiveInt(30_000),
+  /** Aliased fields one document may use. */
+  MAX_ALIASES: positiveInt(30),
+  /** Tokens one document may have (the parser stops past it). */
+  MAX_QUERY_TOKENS: positiveInt(5_000),
   MAX_BODY_BYTES: positiveInt(1_000_000),
   INTROSPECTION: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** How long a looked-up API key is trusted before it is read again (revocation delay). */

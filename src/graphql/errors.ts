@@ -10,6 +10,9 @@ const PROTOCOL_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT',
 ]);
 
+/** Figures a protocol error may carry to the client (the cost check's), besides its code. */
+const PUBLIC_EXTENSIONS = ['cost', 'maxCost', 'aliases', 'maxAliases'];
+
 /** Postgres errors a raw statement can raise on bad input, as domain errors. */
 function fromPostgres(error: unknown): DomainError | null {
   const pg = error as { code?: string; constraint?: string; message?: string };
@@ -41,7 +44,8 @@ export function createFormatError(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PROTOCOL_CODES.has(code) && original instanceof GraphQLError) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+      const figures = Object.fromEntries(PUBLIC_EXTENSIONS.filter((k) => formatted.extensions?.[k] !== undefined).map((k) => [k, formatted.extensions![k]]));
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code, ...figures } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -15,6 +15,7 @@ import type { EventHub } from '../modules/events/hub.js';
 import type { Authenticate } from './auth.js';
 import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
 import { depthLimit } from './depth-limit.js';
+import { documentCost, overLimits } from './cost.js';
 import { createFormatError } from './errors.js';
 import { loadConsoleFiles } from './console.js';
 import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
@@ -160,9 +161,11 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
 type FormatError = ReturnType<typeof createFormatError>;
 
 async function startApollo({ config, metrics, schema }: ServerOptions, formatError: FormatError): Promise<ApolloServer<GraphQLContext>> {
+  const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES };
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.INTROSPECTION,
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],  // Apollo adds the specified rules
     formatError: (formatted, error) => {
       const out = formatError(formatted, error);
@@ -173,11 +176,15 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
     plugins: [ApolloServerPluginCacheControlDisabled(), ApolloServerPluginLandingPageDisabled(), {
       async requestDidStart() {
         return {
-          async didResolveOperation({ operation }) {
-            if (operation?.operation !== 'subscription') return;
-            throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP', {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            });
+          async didResolveOperation({ operation, document, request }) {
+            if (operation?.operation === 'subscription') {
+              throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP', {
+                extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+              });
+            }
+            // Before any resolver runs, so before any SQL.
+            const refused = operation ? overLimits(documentCost(schema, document, operation, request.variables ?? {}), limits) : null;
+            if (refused) throw refused;
           },
         };
       },
@@ -193,6 +200,7 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
 function serveSubscriptions(server: http.Server, options: ServerOptions, formatError: FormatError) {
   const { config, metrics, schema, hub } = options;
   const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
+  const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES };
   const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
   /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
@@ -222,12 +230,15 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
     onSubscribe: (ctx, _id, payload) => {
       let document;
       try {
-        document = parse(payload.query);
+        document = parse(payload.query, { maxTokens: config.MAX_QUERY_TOKENS });
       } catch (error) {
         return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
       }
       const errors = validate(schema, document, validationRules);
       if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      const operation = getOperationAST(document, payload.operationName);
+      const refused = operation ? overLimits(documentCost(schema, document, operation, payload.variables ?? {}), limits) : null;
+      if (refused) return [refused];
       const socket = ctx.extra.socket;
       const live: LiveConnection = {
         hub, bufferLimit: config.SUBSCRIPTION_BUFFER, statsIntervalMs: config.QUEUE_STATS_INTERVAL_MS,

@@ -1,15 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
+import { nativeRequire } from './native.js';
 
-/*
- * puppeteer-core and @sparticuz/chromium ship ES modules only, which jest's CommonJS module
- * registry cannot load; Node's own require can (require of an ES module, Node 20.19+), so they
- * are loaded with it, outside jest's registry — reached through process.getBuiltinModule, which
- * jest does not wrap (its `module` would hand back its own require).
- */
-const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
-const nativeRequire = createRequire(path.join(process.cwd(), 'package.json'));
+// puppeteer-core and @sparticuz/chromium ship ES modules only: loaded with Node's own require.
 const puppeteer = nativeRequire('puppeteer-core').default as typeof import('puppeteer-core').default;
 const chromium = nativeRequire('@sparticuz/chromium').default as typeof import('@sparticuz/chromium').default;
 
