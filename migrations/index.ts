@@ -9,6 +9,7 @@ import { Migration20261201000007_policy_in_sql } from './Migration20261201000007
 import { Migration20261201000008_contact_policy } from './Migration20261201000008_contact_policy.js';
 import { Migration20261202000009_dispatch_policy } from './Migration20261202000009_dispatch_policy.js';
 import { Migration20261202000010_console } from './Migration20261202000010_console.js';
+import { Migration20261202000011_key_lifecycle } from './Migration20261202000011_key_lifecycle.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -25,4 +26,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000008_contact_policy', class: Migration20261201000008_contact_policy },
   { name: 'Migration20261202000009_dispatch_policy', class: Migration20261202000009_dispatch_policy },
   { name: 'Migration20261202000010_console', class: Migration20261202000010_console },
+  { name: 'Migration20261202000011_key_lifecycle', class: Migration20261202000011_key_lifecycle },
 ];

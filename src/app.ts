@@ -9,7 +9,7 @@ import { addJobs, jobOperation } from './jobs/jobs.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { ApiKeyResolver, ensureFirstAdminKey } from './modules/auth/api-keys.js';
+import { ApiKeyResolver, ensureFirstAdminKey, touchKeyLater } from './modules/auth/api-keys.js';
 import { applyLineLimit } from './modules/call/lines.service.js';
 import { pgNotifyPublisher } from './modules/events/events.js';
 import { EventHub } from './modules/events/hub.js';
@@ -68,10 +68,18 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   await applyLineLimit(jobOperation(services, 'start'), config.MAX_CONCURRENT_CALLS);
   addJobs(scheduler, services);
 
+  const keys = new ApiKeyResolver(config.ADMIN_API_KEY, config.API_KEY_CACHE_SECONDS * 1000,
+    touchKeyLater(() => orm.em.fork(), (error) => logger.warn({ err: error }, 'could not record when a key was last used')));
+  // A key revoked through any instance (or by SQL) is dropped here at once; after a gap in the
+  // feed, every key is read again.
+  hub.on((signal) => {
+    if (signal.topic === 'apiKeyChanged') keys.forget(signal.keyId);
+    else if (signal.topic === 'resync') keys.forgetAll();
+  });
   const server = await startGraphQLServer({
     config, logger, metrics, hub,
     schema: buildGraphQLSchema(),
-    authenticate: authenticator(orm, new ApiKeyResolver(config.ADMIN_API_KEY, config.API_KEY_CACHE_SECONDS * 1000)),
+    authenticate: authenticator(orm, keys),
     buildContext: contextBuilder(services),
     async ready() {
       try {

@@ -18,7 +18,7 @@ function main(): void {
     await migrateUp(orm);
     const created = await createApiKey(orm.em.fork(), {
       role: role as Role, agentId: agent ? Number(agent) : null, label: value('--label') ?? 'created with npm run apikey:create',
-    });
+    }, 'npm run apikey:create');
     process.stdout.write(`${created.key}\n`);
     process.stderr.write(`created a ${created.role} key (id ${created.id}); it is shown only now\n`);
   });

@@ -9,8 +9,12 @@ export const SLOW_CLIENT_CLOSE_CODE = 1008;
 export interface SubscribeOptions<T> {
   /** Sent at once, before any event (a snapshot). */
   initial?: T;
-  /** Keep only the newest waiting item and rate-limit them (snapshots, not events). */
+  /**
+   * Keep only the newest waiting item and rate-limit them (snapshots, not events): at most
+   * every QUEUE_STATS_INTERVAL_MS, or every `intervalMs` when given.
+   */
   coalesce?: boolean;
+  intervalMs?: number;
 }
 
 /**
@@ -28,7 +32,7 @@ export function subscribeTo<T>(
   let unsubscribe = () => {};
   const mailbox = new Mailbox<{ item: T; signal: HubSignal | null }>({
     limit: live.bufferLimit,
-    coalesce: options.coalesce ? { minIntervalMs: live.statsIntervalMs } : undefined,
+    coalesce: options.coalesce ? { minIntervalMs: options.intervalMs ?? live.statsIntervalMs } : undefined,
     onOverflow: () => live.drop(SLOW_CLIENT_CLOSE_CODE,
       `too slow: more than ${live.bufferLimit} events waiting; reconnect and resubscribe`),
     onClose: () => unsubscribe(),

@@ -16,6 +16,7 @@ import type { Authenticate } from './auth.js';
 import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
 import { depthLimit } from './depth-limit.js';
 import { documentCost, overLimits } from './cost.js';
+import { KeySockets } from './key-sockets.js';
 import { createFormatError } from './errors.js';
 import { loadConsoleFiles } from './console.js';
 import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
@@ -201,6 +202,7 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
   const { config, metrics, schema, hub } = options;
   const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
   const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES };
+  const keySockets = new KeySockets(options.authenticate, hub);
   const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
   /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
@@ -219,6 +221,7 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
     onConnect: async (ctx) => {
       try {
         ctx.extra.caller = await options.authenticate(ctx.connectionParams?.authorization);
+        keySockets.add(ctx.extra.socket, ctx.extra.caller, ctx.connectionParams?.authorization);
         return true;
       } catch (error) {
         const reason = error instanceof GraphQLError ? error.message : 'authentication failed';

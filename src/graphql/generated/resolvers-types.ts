@@ -18,6 +18,8 @@ import type { ConversionPage as ConversionPageModel, ConversionEdge as Conversio
 import type { MigrationStatusRecord as MigrationStatusRecordModel, MigrationRunRecord as MigrationRunRecordModel, PreviewRecord as PreviewRecordModel, ValidationRecord as ValidationRecordModel, PhaseChange as PhaseChangeModel } from '../../modules/migration/migration.service.js';
 import type { QueueSample as QueueSampleModel, ActivityBucket as ActivityBucketModel } from '../../modules/stats/stats.service.js';
 import type { QueueTransition as QueueTransitionModel } from '../../modules/queue/transitions.js';
+import type { ApiKeyRecord as ApiKeyRecordModel, ApiKeyEvent as ApiKeyEventModel } from '../../modules/auth/api-keys.sql.js';
+import type { CreatedKey as CreatedKeyModel } from '../../modules/auth/api-keys.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -86,19 +88,67 @@ export type AgentWorkload = {
   talkTimeSecondsToday: Scalars['Int']['output'];
 };
 
+/** An API key as admins see it: never the key or its hash. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  /** For an AGENT key, the agent it acts for. */
+  agent?: Maybe<Agent>;
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it stops (or stopped) being accepted; null: never. A rotated key's grace ends here. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The key record's id (revokeApiKey and rotateApiKey take it). */
+  id: Scalars['ID']['output'];
+  /** The name it was given. */
+  label?: Maybe<Scalars['String']['output']>;
+  /** When it was last used (to within a minute; null: never). */
+  lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The first characters of the key, to tell keys apart. */
+  prefix: Scalars['String']['output'];
+  /** When it was revoked (null: it was not). */
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the key may do. */
+  role: Role;
+  /** The key this one replaced, when it was made by rotateApiKey. */
+  rotatedFrom?: Maybe<Scalars['ID']['output']>;
+  /** True while it is accepted: not revoked and not expired. */
+  usable: Scalars['Boolean']['output'];
+};
+
 /** A newly created API key. The key is shown here only: the service stores its hash. */
 export type ApiKeyCreated = {
   __typename?: 'ApiKeyCreated';
   /** For an AGENT key, the agent it acts for. */
   agentId?: Maybe<Scalars['ID']['output']>;
+  /** When it stops being accepted (null: never). */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Id of the key record (for audit; not the secret). */
   id: Scalars['ID']['output'];
   /** The secret to send as `Authorization: Bearer <key>`. Not retrievable later. */
   key: Scalars['String']['output'];
+  /** The name it was given. */
+  label?: Maybe<Scalars['String']['output']>;
   /** The first characters of the key, stored in clear to tell keys apart. */
   prefix: Scalars['String']['output'];
   /** The key's role. */
   role: Role;
+};
+
+/** What was done to an API key, by whom (the audit of createApiKey, revokeApiKey, rotateApiKey). */
+export type ApiKeyEvent = {
+  __typename?: 'ApiKeyEvent';
+  /** created, revoked or rotated. */
+  action: Scalars['String']['output'];
+  /** Who: "key <id>" of the ADMIN key used, ADMIN_API_KEY, or first start. */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** The record's id. */
+  id: Scalars['ID']['output'];
+  /** The key concerned. */
+  keyId: Scalars['ID']['output'];
+  /** Why, when a reason was given. */
+  reason?: Maybe<Scalars['String']['output']>;
 };
 
 /** What happened on a call. */
@@ -1013,11 +1063,22 @@ export type Mutation = {
    */
   repopulateQueues: PopulationRun;
   /**
+   * Revokes an API key (ADMIN only): refused on every instance within a second, and its open
+   * WebSocket connections are closed (4403). The last usable ADMIN key cannot be revoked
+   * (CONFLICT) unless ADMIN_API_KEY is set.
+   */
+  revokeApiKey: ApiKey;
+  /**
    * ADMIN. Back to PRE_MIGRATION (call_queue only) from any phase, losing no entry: what the
    * separated tables hold that call_queue lacks or holds differently is copied back first, in
    * the transaction that changes the phase.
    */
   rollbackQueueMigration: MigrationStatus;
+  /**
+   * Replaces an API key with a new one of the same role, agent and label (ADMIN only); the old
+   * key stays accepted for graceMinutes (0–10,080, default 60) so clients can switch without a gap.
+   */
+  rotateApiKey: ApiKeyCreated;
   /**
    * AGENT (for itself) or ADMIN. Promises a call at `scheduledFor`: the claimant's entry goes to
    * the top of its queue, available from that time, whatever its score (a repopulation keeps it);
@@ -1083,6 +1144,7 @@ export type MutationConvertUserArgs = {
 /** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationCreateApiKeyArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
   role: Role;
 };
@@ -1154,8 +1216,22 @@ export type MutationRepopulateQueuesArgs = {
 
 
 /** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationRevokeApiKeyArgs = {
+  id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRollbackQueueMigrationArgs = {
   reason: Scalars['String']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationRotateApiKeyArgs = {
+  graceMinutes?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -1345,6 +1421,10 @@ export type Query = {
   agent?: Maybe<Agent>;
   /** All agents, by id. `activeOnly` (default true) leaves out agents who left. */
   agents: Array<Agent>;
+  /** The audit of API keys, newest first (ADMIN only): of one key, or of all. */
+  apiKeyEvents: Array<ApiKeyEvent>;
+  /** API keys, newest first (ADMIN only); the revoked and expired ones too with includeRevoked. */
+  apiKeys: Array<ApiKey>;
   /** One call request with its live position (null when unknown). */
   callRequest?: Maybe<CallRequest>;
   /** The score of one claimant, or null when the claimant has none. */
@@ -1412,6 +1492,19 @@ export type QueryAgentArgs = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type QueryAgentsArgs = {
   activeOnly?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryApiKeyEventsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  keyId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryApiKeysArgs = {
+  includeRevoked?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -1788,7 +1881,7 @@ export type SignatureType =
  */
 export type Subscription = {
   __typename?: 'Subscription';
-  /** The active agents (with their workload) at once, then again after changes of the queues or lines — an agent claims, calls, finishes (at most a few times a second). */
+  /** The active agents (with their workload) at once, then again after changes of the queues or lines — an agent claims, calls, finishes (at most once a second). */
   agentsChanged: Array<Agent>;
   /** A call request as its position and estimate change, then when it is dispatched, cancelled or expired. */
   callRequestUpdated: CallRequest;
@@ -1799,7 +1892,7 @@ export type Subscription = {
   callbackDue: Callback;
   /** Every conversion as it is recorded. */
   conversionRecorded: Conversion;
-  /** The lines at once, then again after each change: a call started or ended, a request queued or left (at most a few times a second). */
+  /** The lines at once, then again after each change: a call started or ended, a request queued or left (at most once a second). */
   lineStatusChanged: LineStatus;
   /** The state of this instance's event stream at once, then each time it changes (for a connection indicator and resyncs). */
   liveStatus: LiveStatus;
@@ -2026,7 +2119,9 @@ export type ResolversTypes = {
   Agent: ResolverTypeWrapper<AgentModel>;
   AgentStatus: null;
   AgentWorkload: ResolverTypeWrapper<AgentWorkloadModel>;
-  ApiKeyCreated: ResolverTypeWrapper<ApiKeyCreated>;
+  ApiKey: ResolverTypeWrapper<ApiKeyRecordModel>;
+  ApiKeyCreated: ResolverTypeWrapper<CreatedKeyModel>;
+  ApiKeyEvent: ResolverTypeWrapper<ApiKeyEventModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallOutcome: null;
   CallOutcomeInput: CallOutcomeInput;
@@ -2123,7 +2218,9 @@ export type ResolversParentTypes = {
   ActivityBucket: ActivityBucketModel;
   Agent: AgentModel;
   AgentWorkload: AgentWorkloadModel;
-  ApiKeyCreated: ApiKeyCreated;
+  ApiKey: ApiKeyRecordModel;
+  ApiKeyCreated: CreatedKeyModel;
+  ApiKeyEvent: ApiKeyEventModel;
   Boolean: Scalars['Boolean']['output'];
   CallOutcomeInput: CallOutcomeInput;
   CallOutcomeResult: Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversParentTypes['Conversion']>, entry: ResolversParentTypes['QueueEntry'], score: ResolversParentTypes['UserCallScore'] };
@@ -2217,12 +2314,37 @@ export type AgentWorkloadResolvers<ContextType = GraphQLContext, ParentType exte
   talkTimeSecondsToday?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
+  agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  rotatedFrom?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  usable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type ApiKeyCreatedResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyCreated'] = ResolversParentTypes['ApiKeyCreated']> = {
   agentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+};
+
+export type ApiKeyEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyEvent'] = ResolversParentTypes['ApiKeyEvent']> = {
+  action?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type CallOutcomeResolvers = { ANSWERED: 'answered', BUSY: 'busy', CALLBACK_REQUESTED: 'callback_requested', CONVERTED: 'converted', FAILED: 'failed', NO_ANSWER: 'no_answer', REFUSED: 'refused', VOICEMAIL: 'voicemail', WRONG_NUMBER: 'wrong_number' };
@@ -2569,7 +2691,9 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
   repopulateQueues?: Resolver<ResolversTypes['PopulationRun'], ParentType, ContextType, RequireFields<MutationRepopulateQueuesArgs, 'dryRun'>>;
+  revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rollbackQueueMigration?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationRollbackQueueMigrationArgs, 'reason'>>;
+  rotateApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'graceMinutes' | 'id'>>;
   scheduleCallback?: Resolver<ResolversTypes['ScheduledCallback'], ParentType, ContextType, RequireFields<MutationScheduleCallbackArgs, 'input'>>;
   setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
   setMigrationPhase?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationSetMigrationPhaseArgs, 'phase'>>;
@@ -2653,6 +2777,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   activity?: Resolver<Array<ResolversTypes['ActivityBucket']>, ParentType, ContextType, RequireFields<QueryActivityArgs, 'bucketMinutes' | 'hours'>>;
   agent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentArgs, 'id'>>;
   agents?: Resolver<Array<ResolversTypes['Agent']>, ParentType, ContextType, RequireFields<QueryAgentsArgs, 'activeOnly'>>;
+  apiKeyEvents?: Resolver<Array<ResolversTypes['ApiKeyEvent']>, ParentType, ContextType, RequireFields<QueryApiKeyEventsArgs, 'first'>>;
+  apiKeys?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType, RequireFields<QueryApiKeysArgs, 'includeRevoked'>>;
   callRequest?: Resolver<Maybe<ResolversTypes['CallRequest']>, ParentType, ContextType, RequireFields<QueryCallRequestArgs, 'id'>>;
   callScore?: Resolver<Maybe<ResolversTypes['UserCallScore']>, ParentType, ContextType, RequireFields<QueryCallScoreArgs, 'userId'>>;
   callSession?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType, RequireFields<QueryCallSessionArgs, 'id'>>;
@@ -2816,7 +2942,9 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Agent?: AgentResolvers<ContextType>;
   AgentStatus?: AgentStatusResolvers;
   AgentWorkload?: AgentWorkloadResolvers<ContextType>;
+  ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyCreated?: ApiKeyCreatedResolvers<ContextType>;
+  ApiKeyEvent?: ApiKeyEventResolvers<ContextType>;
   CallOutcome?: CallOutcomeResolvers;
   CallOutcomeResult?: CallOutcomeResultResolvers<ContextType>;
   CallRequest?: CallRequestResolvers<ContextType>;

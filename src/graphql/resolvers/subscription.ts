@@ -19,6 +19,9 @@ function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined):
   return caller.agentId;
 }
 
+/** Snapshots of agents and lines: at most once a second. */
+const BOARD_INTERVAL_MS = 1000;
+
 const Subscription: SubscriptionResolvers = {
   queueChanged: {
     subscribe: (_, { queueType }, ctx) => {
@@ -58,7 +61,8 @@ const Subscription: SubscriptionResolvers = {
       const snapshot = { agentsChanged: 'now' as const };
       return subscribeTo(ctx, (s) =>
         s.topic === 'queueChanged' || s.topic === 'linesChanged' || s.topic === 'resync' ? snapshot : null,
-      { initial: snapshot, coalesce: true });
+      // Agents' boards are read by people: once a second is live enough, and spares the claims.
+      { initial: snapshot, coalesce: true, intervalMs: BOARD_INTERVAL_MS });
     },
     resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => listAgents(ctx.em) as never,
   },
@@ -68,7 +72,7 @@ const Subscription: SubscriptionResolvers = {
       const snapshot = { lineStatusChanged: 'now' as const };
       return subscribeTo(ctx, (s) =>
         s.topic === 'linesChanged' || s.topic === 'callRequestUpdated' || s.topic === 'resync' ? snapshot : null,
-      { initial: snapshot, coalesce: true });
+      { initial: snapshot, coalesce: true, intervalMs: BOARD_INTERVAL_MS });
     },
     resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => ctx.loaders.lineFigures.load('now') as never,
   },

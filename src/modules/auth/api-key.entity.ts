@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import { bigintId, int, text, time } from '../../db/columns.js';
+import { bigintCol, bigintId, int, text, time } from '../../db/columns.js';
 import type { Role } from './roles.js';
 
 /** An API key, stored as a SHA-256 hash; the key itself is shown once, at creation. */
@@ -12,6 +12,9 @@ export interface ApiKey {
   label: string | null;
   createdAt: Date;
   revokedAt: Date | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  rotatedFrom: number | null;
 }
 
 export const ApiKeySchema = new EntitySchema<ApiKey>({
@@ -26,5 +29,8 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     label: text({ nullable: true }),
     createdAt: time({ onCreate: () => new Date() }),
     revokedAt: time({ nullable: true }),
+    expiresAt: time({ nullable: true }),
+    lastUsedAt: time({ nullable: true }),
+    rotatedFrom: bigintCol({ nullable: true }),
   } as never,
 });

@@ -21,7 +21,9 @@ export type DomainEvent =
   | { topic: 'conversionRecorded'; conversionId: number }
   | { topic: 'migrationProgress'; runId: number }
   /** Sent by the database (a trigger on call_lines) when a call starts or ends or the limit moves. */
-  | { topic: 'linesChanged' };
+  | { topic: 'linesChanged' }
+  /** Sent by the database (a trigger on api_keys) when a key is revoked or its expiry moves. */
+  | { topic: 'apiKeyChanged'; keyId: number };
 
 /** An event as an instance receives it: what was published, and when it was published. */
 export type ReceivedEvent = DomainEvent & { at: string };

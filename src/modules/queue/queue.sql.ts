@@ -126,11 +126,18 @@ export async function liveEntriesByUsers(em: EntityManager, store: QueueStore, u
   return queryRows(em, sql`/* liveEntriesByUsers */ ${joinSql(parts, ' UNION ALL ')}`);
 }
 
-/* assignedEntriesByAgents */
+/*
+ * assignedEntriesByAgents: each agent's current entry — its latest assignment, one row per agent
+ * however many entries it holds (an agent allowed several would otherwise send them all).
+ */
 export async function assignedEntriesByAgents(em: EntityManager, store: QueueStore, agentIds: readonly number[]): Promise<EntryRow[]> {
   const parts = QUEUE_TYPES.map((t) =>
-    sql`${selectEntry(store, t)} WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'`);
-  return queryRows(em, sql`/* assignedEntriesByAgents */ ${joinSql(parts, ' UNION ALL ')}`);
+    sql`(SELECT DISTINCT ON (e.assigned_to_agent_id) ${entryColumns(t)} FROM ${raw(QUEUE_TABLE[store][t])} e
+          WHERE e.assigned_to_agent_id = ANY(${[...agentIds]}::int[]) AND e.status = 'assigned'
+          ORDER BY e.assigned_to_agent_id, e.assigned_at DESC, e.id DESC)`);
+  return queryRows(em, sql`/* assignedEntriesByAgents */
+    SELECT DISTINCT ON (assigned_to_agent_id) * FROM (${joinSql(parts, ' UNION ALL ')}) latest
+     ORDER BY assigned_to_agent_id, assigned_at DESC, id DESC`);
 }
 
 export interface QueueStatsRow {
