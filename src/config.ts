@@ -59,6 +59,14 @@ const schema = z.object({
   DB_POOL_SIZE: positiveInt(10),
   MAX_PAGE_SIZE: positiveInt(500),
   MAX_QUERY_DEPTH: positiveInt(10),
+  /** Requests (HTTP requests and subscriptions started) per API key and minute, per instance; 0: no limit. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  /** Requests a key may make at once above its steady rate. */
+  RATE_LIMIT_BURST: positiveInt(200),
+  /** Open WebSocket connections per API key, per instance. */
+  MAX_WS_CONNECTIONS_PER_KEY: positiveInt(20),
+  /** Subscriptions running at once on one WebSocket connection. */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(50),
   /** A document costing more (see the cost model in the README) is refused before it runs. */
   MAX_QUERY_COST: positiveInt(30_000),
   /** Aliased fields one document may use. */

@@ -15,6 +15,8 @@ const REASON = 'Forbidden: the API key was revoked or has expired; sign in with 
  */
 export class KeySockets {
   private readonly sockets = new Map<number, Map<WebSocket, { authorization: unknown; timer: NodeJS.Timeout | null }>>();
+  /** ADMIN_API_KEY's connections: counted, never revoked. */
+  private readonly envSockets = new Set<WebSocket>();
 
   constructor(private readonly authenticate: Authenticate, hub: EventHub) {
     hub.on((signal) => {
@@ -22,8 +24,17 @@ export class KeySockets {
     });
   }
 
+  /** Connections of the caller's key open on this instance. */
+  count(caller: Caller): number {
+    return caller.keyId === 'env' ? this.envSockets.size : this.sockets.get(caller.keyId)?.size ?? 0;
+  }
+
   add(socket: WebSocket, caller: Caller, authorization: unknown): void {
-    if (caller.keyId === 'env') return;
+    if (caller.keyId === 'env') {
+      this.envSockets.add(socket);
+      socket.once('close', () => this.envSockets.delete(socket));
+      return;
+    }
     const keyId = caller.keyId;
     let mine = this.sockets.get(keyId);
     if (!mine) this.sockets.set(keyId, (mine = new Map()));

@@ -17,12 +17,15 @@ import type { BuildContext, GraphQLContext, LiveConnection } from './context.js'
 import { depthLimit } from './depth-limit.js';
 import { documentCost, overLimits } from './cost.js';
 import { KeySockets } from './key-sockets.js';
+import { RateLimiter, rateLimitMessage } from './rate-limit.js';
 import { createFormatError } from './errors.js';
 import { loadConsoleFiles } from './console.js';
 import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 
 export const GRAPHQL_PATH = '/graphql';
+/** WebSocket close code: the key has as many connections open here as it may. */
+export const TOO_MANY_CONNECTIONS = 4429;
 
 export interface ServerOptions {
   config: Config;
@@ -56,6 +59,7 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
   const formatError = createFormatError(logger);
   const apollo = await startApollo(options, formatError);
   const consoleFiles = loadConsoleFiles();
+  const limiter = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST);
 
   let draining = false;
   const server = http.createServer(async (req, res) => {
@@ -102,6 +106,23 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
   });
 
   async function handleGraphQL(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<number> {
+    // Who, and within their budget, before the body is read.
+    let caller: Caller;
+    try {
+      caller = await options.authenticate(req.headers.authorization);
+    } catch (error) {
+      if (!(error instanceof GraphQLError) || error.extensions.code !== 'UNAUTHENTICATED') throw error;
+      req.resume();
+      sendGraphQLError(res, 401, 'UNAUTHENTICATED', error.message);
+      return 401;
+    }
+    const retryAfter = limiter.take(caller);
+    if (retryAfter !== null) {
+      req.resume();
+      res.setHeader('retry-after', String(retryAfter));
+      sendGraphQLError(res, 429, 'RATE_LIMITED', rateLimitMessage(config.RATE_LIMIT_PER_MINUTE, retryAfter));
+      return 429;
+    }
     let body: unknown = undefined;
     if (req.method === 'POST') {
       let text: string;
@@ -109,7 +130,8 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
         text = await readBody(req, config.MAX_BODY_BYTES);
       } catch (error) {
         if (!(error instanceof BodyTooLarge)) throw error;
-        res.setHeader('connection', 'close');
+        // The rest of the body is read and dropped (readBody resumed the stream) rather than the
+        // connection closed under a client still sending, which it would see as a reset, not a 413.
         sendGraphQLError(res, 413, 'BAD_REQUEST', `the request body is larger than the ${config.MAX_BODY_BYTES} bytes allowed`);
         return 413;
       }
@@ -125,11 +147,10 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
         body = text;
       }
     }
-    return executeGraphQL(apollo, req, res, body, async () =>
-      options.buildContext(await options.authenticate(req.headers.authorization), requestId));
+    return executeGraphQL(apollo, req, res, body, async () => options.buildContext(caller, requestId));
   }
 
-  const ws = serveSubscriptions(server, options, formatError);
+  const ws = serveSubscriptions(server, options, formatError, limiter);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -198,13 +219,14 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
 }
 
 /** graphql-ws on the same server and path, with the HTTP side's key check, rules and error masking. */
-function serveSubscriptions(server: http.Server, options: ServerOptions, formatError: FormatError) {
+function serveSubscriptions(server: http.Server, options: ServerOptions, formatError: FormatError, limiter: RateLimiter) {
   const { config, metrics, schema, hub } = options;
   const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
   const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES };
   const keySockets = new KeySockets(options.authenticate, hub);
   const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
+  const rateLimited = (message: string) => new GraphQLError(message, { extensions: { code: 'RATE_LIMITED' } });
   /** Errors over WebSocket get the same masking and codes as over HTTP (Apollo tags these two). */
   const withCode = (error: GraphQLError, code: string) =>
     new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code } });
@@ -221,16 +243,26 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
     onConnect: async (ctx) => {
       try {
         ctx.extra.caller = await options.authenticate(ctx.connectionParams?.authorization);
-        keySockets.add(ctx.extra.socket, ctx.extra.caller, ctx.connectionParams?.authorization);
-        return true;
       } catch (error) {
         const reason = error instanceof GraphQLError ? error.message : 'authentication failed';
         ctx.extra.socket.close(CloseCode.Unauthorized, `Unauthorized: ${reason.replace('"Authorization: Bearer <key>"', 'connectionParams.authorization')}`.slice(0, 120));
         return false;
       }
+      if (keySockets.count(ctx.extra.caller) >= config.MAX_WS_CONNECTIONS_PER_KEY) {
+        ctx.extra.socket.close(TOO_MANY_CONNECTIONS, `Too many connections for this API key (at most ${config.MAX_WS_CONNECTIONS_PER_KEY})`);
+        return false;
+      }
+      keySockets.add(ctx.extra.socket, ctx.extra.caller, ctx.connectionParams?.authorization);
+      return true;
     },
     // Parse and validate with the HTTP rules (depth limit included).
     onSubscribe: (ctx, _id, payload) => {
+      // This one is registered already: more than the cap means one too many.
+      if (Object.keys(ctx.subscriptions).length > config.MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+        return [rateLimited(`at most ${config.MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions run at once on one connection; complete one first, or open another connection`)];
+      }
+      const retryAfter = limiter.take(ctx.extra.caller!);
+      if (retryAfter !== null) return [rateLimited(rateLimitMessage(config.RATE_LIMIT_PER_MINUTE, retryAfter))];
       let document;
       try {
         document = parse(payload.query, { maxTokens: config.MAX_QUERY_TOKENS });
