@@ -113,6 +113,7 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
     } catch (error) {
       if (!(error instanceof GraphQLError) || error.extensions.code !== 'UNAUTHENTICATED') throw error;
       req.resume();
+      metrics.graphqlErrors.inc({ code: 'UNAUTHENTICATED' });
       sendGraphQLError(res, 401, 'UNAUTHENTICATED', error.message);
       return 401;
     }
@@ -120,6 +121,7 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
     if (retryAfter !== null) {
       req.resume();
       res.setHeader('retry-after', String(retryAfter));
+      metrics.graphqlErrors.inc({ code: 'RATE_LIMITED' });
       sendGraphQLError(res, 429, 'RATE_LIMITED', rateLimitMessage(config.RATE_LIMIT_PER_MINUTE, retryAfter));
       return 429;
     }
