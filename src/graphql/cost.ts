@@ -36,6 +36,8 @@ const SIZED_BY_ARGS: Record<string, (args: Record<string, unknown>) => number> =
 export interface DocumentCost {
   cost: number;
   aliases: number;
+  /** A page size out of range anywhere in the document (first or last), as the refusal's message. */
+  badPageSize: string | null;
 }
 
 interface Walk {
@@ -43,6 +45,8 @@ interface Walk {
   fragments: Map<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
   aliases: number;
+  maxPageSize: number;
+  badPageSize: string | null;
 }
 
 function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> {
@@ -65,6 +69,20 @@ function sizeOf(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>,
   return Number.isFinite(size) && size > 0 ? size : DEFAULT_LIST_SIZE;
 }
 
+/*
+ * Page sizes are checked here, before anything runs, wherever they are: a page size out of range
+ * inside a mutation's payload would otherwise be refused only after the write was made.
+ */
+function checkPageSizes(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>, args: Record<string, unknown>, walk: Walk): void {
+  for (const name of ['first', 'last']) {
+    const value = args[name];
+    if (walk.badPageSize !== null || typeof value !== 'number') continue;
+    if (!Number.isInteger(value) || value < 1 || value > walk.maxPageSize) {
+      walk.badPageSize = `${name} must be between 1 and ${walk.maxPageSize}, got ${value} (${parent.name}.${field.name})`;
+    }
+  }
+}
+
 function selectionCost(set: SelectionSetNode | undefined, parent: GraphQLNamedType, walk: Walk, depth: number): number {
   if (!set || depth > 50) return 0;
   let cost = 0;
@@ -78,6 +96,7 @@ function selectionCost(set: SelectionSetNode | undefined, parent: GraphQLNamedTy
         continue;
       }
       const args = argumentsOf(field, selection, walk.variables);
+      checkPageSizes(parent, field, args, walk);
       cost += 1 + sizeOf(parent, field, args) * selectionCost(selection.selectionSet, getNamedType(field.type), walk, depth + 1);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? walk.schema.getType(selection.typeCondition.name.value) ?? parent : parent;
@@ -93,23 +112,25 @@ function selectionCost(set: SelectionSetNode | undefined, parent: GraphQLNamedTy
 }
 
 export function documentCost(
-  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {},
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}, maxPageSize = 500,
 ): DocumentCost {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
-  const walk: Walk = { schema, fragments, variables, aliases: 0 };
+  const walk: Walk = { schema, fragments, variables, aliases: 0, maxPageSize, badPageSize: null };
   const cost = root ? selectionCost(operation.selectionSet, root, walk, 0) : 0;
-  return { cost, aliases: walk.aliases };
+  return { cost, aliases: walk.aliases, badPageSize: walk.badPageSize };
 }
 
 export interface CostLimits {
   maxCost: number;
   maxAliases: number;
+  maxPageSize: number;
 }
 
 /** The refusal of a document over the limits (null when it is within them): BAD_USER_INPUT with its figures. */
 export function overLimits(found: DocumentCost, limits: CostLimits): GraphQLError | null {
+  if (found.badPageSize) return new GraphQLError(found.badPageSize, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
   if (found.aliases > limits.maxAliases) {
     return new GraphQLError(`the document uses ${found.aliases} aliases; at most ${limits.maxAliases} are allowed. Ask for the same field fewer times, or send several requests`, {
       extensions: { code: 'BAD_USER_INPUT', aliases: found.aliases, maxAliases: limits.maxAliases, http: { status: 400 } },

@@ -155,9 +155,9 @@ it('shows a VIEWER no write controls, where an ADMIN has them', async () => {
 it('signs the user out with a message when the key stops being accepted mid-session', async () => {
   const key = (await server.admin.data(`mutation { createApiKey(role: INTEGRATOR) { key } }`)).createApiKey.key;
   const page = await signedIn(key, { refusedKey: true });
+  // Revoked by SQL: the database announces it, the service closes the key's live connection, the page signs out.
   await server.db.sql(`UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND role = 'INTEGRATOR'`);
-  await page.click('a[href="/queues/OUTSTANDING_REQUESTS"]');
-  await page.waitForSelector('input[name=apiKey]');
+  await page.waitForSelector('input[name=apiKey]', { timeout: 3000 });
   expect(await text(page, '[role=alert]')).toMatch(/no longer accepted/);
   expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
 });

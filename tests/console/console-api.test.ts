@@ -103,7 +103,7 @@ it('tells a claimant\'s story: moves, calls, callbacks and conversion, newest fi
   expect(claimant.callSessions).toEqual([{ outcome: 'answered', agent: { id: String(agent) } }]);
   expect(claimant.callbacks).toHaveLength(1);
   expect(claimant.conversion).toMatchObject({ userId: String(user) });
-  expect(await server.admin.errorCode(`query($u: ID!) { claimant(userId: $u) { transitions(first: 201) { id } } }`, { u: String(user) })).toBe('BAD_USER_INPUT');
+  expect(await server.admin.errorCode(`query($u: ID!) { claimant(userId: $u) { transitions(first: 501) { id } } }`, { u: String(user) })).toBe('BAD_USER_INPUT');
 });
 
 it('keeps one sample a minute per queue across instances, and draws activity per bucket', async () => {

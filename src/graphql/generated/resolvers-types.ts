@@ -414,9 +414,9 @@ export type ClaimRequirement = {
 /** A person with a claim. Its id is the claims platform's user id. */
 export type Claimant = {
   __typename?: 'Claimant';
-  /** Calls with this claimant (active and ended), newest first. `first` is 1–200 (default 50). */
+  /** Calls with this claimant (active and ended), newest first. `first` is 1–500 (default 50). */
   callSessions: Array<CallSession>;
-  /** Callbacks promised to this claimant in every state, latest scheduled first. `first` is 1–200 (default 50). */
+  /** Callbacks promised to this claimant in every state, latest scheduled first. `first` is 1–500 (default 50). */
   callbacks: Array<Callback>;
   /** The claim this claimant is pursuing. */
   claimId: Scalars['ID']['output'];
@@ -446,7 +446,7 @@ export type Claimant = {
   signatureType?: Maybe<SignatureType>;
   /** IANA time zone; calls are made only inside the calling window in this zone. */
   timezone: Scalars['String']['output'];
-  /** Moves between queues (entered, transitioned, left), newest first. `first` is 1–200 (default 50). */
+  /** Moves between queues (entered, transitioned, left), newest first. `first` is 1–500 (default 50). */
   transitions: Array<QueueTransition>;
   /** The claims platform's user id (also this claimant's ID everywhere in the API). */
   userId: Scalars['ID']['output'];
