@@ -83,7 +83,8 @@ const schema = z.object({
   /** How often an instance re-reads the legacy-migration phase (another instance's change is seen within this). */
   MIGRATION_PHASE_POLL_MS: positiveInt(1000),
   /** queueStats subscribers get a snapshot at most this often. */
-  QUEUE_STATS_INTERVAL_MS: positiveInt(250),
+  /** queueStats subscribers get a snapshot at most this often: a screen read by people needs no more than one a second. */
+  QUEUE_STATS_INTERVAL_MS: positiveInt(1000),
   /** WebSocket ping interval; a client that does not answer within it is disconnected (0: off). */
   WS_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   /** Claimants are called between these local times (HH:MM, the claimant's time zone). */

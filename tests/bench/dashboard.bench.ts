@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { getOperationAST, parse } from 'graphql';
+import { documentCost } from '../../src/graphql/cost.js';
+import { buildGraphQLSchema } from '../../src/graphql/schema.js';
 import { createLogger } from '../../src/logger.js';
 import { percentile, timeEach, type BenchDatabase, type SuiteResult } from './harness.js';
 
@@ -49,7 +52,7 @@ export async function dashboardSuite(db: BenchDatabase): Promise<SuiteResult> {
   const url = await db.createDatabase('bench_dashboard');
   const key = 'bench-admin-key-0123456789';
   const app = await createApp({
-    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', REPOPULATE_CRON: '', ADMIN_API_KEY: key, LOG_LEVEL: 'silent' }),
+    config: loadConfig({ PORT: '0', HOST: '127.0.0.1', REPOPULATE_CRON: '', ADMIN_API_KEY: key, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0' }),
     databaseUrl: url, logger: createLogger('silent'),
   });
   const client = new pg.Client({ connectionString: url });
@@ -77,11 +80,32 @@ export async function dashboardSuite(db: BenchDatabase): Promise<SuiteResult> {
     const p50 = percentile(api, 50);
     const base50 = percentile(baseline, 50);
     const ratio = p50 / base50;
+    // The cost check on this document, as the server runs it for every request (parsed and
+    // validated once by Apollo's cache, so the walk is what each request adds).
+    const schema = buildGraphQLSchema();
+    const document = parse(DASHBOARD);
+    const operation = getOperationAST(document)!;
+    const costMs = percentile(await timeEach(2000, 200, async () => documentCost(schema, document, operation, {})), 50);
+    // The issue's attack: 100 aliases of a 500-entry page with everything, and 20 of them (under
+    // the alias cap, over the cost): each refused before any SQL.
+    const attack = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `q${i}: queue(type: UNSIGNED_USERS) { entries(first: 500) { nodes {
+      id userId priorityScore claimant { firstName lastName phone requirements { id requirementType } } score { currentScore } assignedAgent { name } } } }`).join(' ')} }`;
+    const refuse = (doc: string) => async () => {
+      const response = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query: doc }) });
+      if (response.status !== 400) throw new Error(`expected a refusal, got HTTP ${response.status}`);
+      await response.text();
+    };
+    const refused100 = percentile(await timeEach(50, 5, refuse(attack(100))), 50);
+    const refused20 = percentile(await timeEach(50, 5, refuse(attack(20))), 50);
     return {
       name: 'Dashboard query (2 × 100 entries with agent, score, claimant, callback)',
       rows: [
         ['SQL statements per request', String(statements), '1 (one joined query)', `${statements}×`, '≤ 6, constant in N'],
         ['median latency', `${p50.toFixed(2)} ms`, `${base50.toFixed(2)} ms`, `${ratio.toFixed(2)}× the bare query`, '—'],
+        ['cost check (before execution) ÷ the median request', `${(costMs * 1000).toFixed(1)} µs`, `${p50.toFixed(2)} ms`,
+          `${((costMs / p50) * 100).toFixed(2)} %`, '≤ 5 %'],
+        ['100 aliases × entries(first: 500) (20 KB), refused (aliases) — p50', `${refused100.toFixed(2)} ms`, '', '', '≤ 20 ms, no SQL'],
+        ['20 aliases × entries(first: 500), refused (cost) — p50', `${refused20.toFixed(2)} ms`, '', '', '≤ 20 ms, no SQL'],
         ['p99 latency', `${percentile(api, 99).toFixed(2)} ms`, `${percentile(baseline, 99).toFixed(2)} ms`, `${(percentile(api, 99) / percentile(baseline, 99)).toFixed(2)}×`, '—'],
       ],
       ratioLine: `dashboard: GraphQL p50 ${p50.toFixed(2)} ms / bare pg p50 ${base50.toFixed(2)} ms = ${ratio.toFixed(2)}× (${statements} statements per request)`,

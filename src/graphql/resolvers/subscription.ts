@@ -1,6 +1,7 @@
 import { parseId } from '../../modules/ids.js';
 import { forbidden } from '../../modules/errors.js';
 import type { QueueChangedEvent } from '../../modules/events/events.js';
+import type { HubSignal } from '../../modules/events/hub.js';
 import type { QueueType } from '../../modules/queue-type.js';
 import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
@@ -21,6 +22,23 @@ function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined):
 
 /** Snapshots of agents and lines: at most once a second. */
 const BOARD_INTERVAL_MS = 1000;
+
+/**
+ * A board's snapshot subscription: the current state at once, then re-read after any of
+ * `topics` (and after a resync). Boards are read by people: once a second is live enough, and
+ * spares the claims the reads.
+ */
+function boardSnapshot(field: string, topics: HubSignal['topic'][], load: (ctx: GraphQLContext) => Promise<unknown>) {
+  return {
+    subscribe: (_: unknown, __: unknown, ctx: GraphQLContext) => {
+      requireRole(ctx, 'VIEWER');
+      const snapshot = { [field]: 'now' };
+      return subscribeTo(ctx, (s) => (s.topic === 'resync' || topics.includes(s.topic) ? snapshot : null),
+        { initial: snapshot, coalesce: true, intervalMs: BOARD_INTERVAL_MS });
+    },
+    resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => load(ctx) as never,
+  };
+}
 
 const Subscription: SubscriptionResolvers = {
   queueChanged: {
@@ -55,27 +73,8 @@ const Subscription: SubscriptionResolvers = {
     },
     resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
   },
-  agentsChanged: {
-    subscribe: (_, __, ctx) => {
-      requireRole(ctx, 'VIEWER');
-      const snapshot = { agentsChanged: 'now' as const };
-      return subscribeTo(ctx, (s) =>
-        s.topic === 'queueChanged' || s.topic === 'linesChanged' || s.topic === 'resync' ? snapshot : null,
-      // Agents' boards are read by people: once a second is live enough, and spares the claims.
-      { initial: snapshot, coalesce: true, intervalMs: BOARD_INTERVAL_MS });
-    },
-    resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => listAgents(ctx.em) as never,
-  },
-  lineStatusChanged: {
-    subscribe: (_, __, ctx) => {
-      requireRole(ctx, 'VIEWER');
-      const snapshot = { lineStatusChanged: 'now' as const };
-      return subscribeTo(ctx, (s) =>
-        s.topic === 'linesChanged' || s.topic === 'callRequestUpdated' || s.topic === 'resync' ? snapshot : null,
-      { initial: snapshot, coalesce: true, intervalMs: BOARD_INTERVAL_MS });
-    },
-    resolve: (_: unknown, __: unknown, ctx: GraphQLContext) => ctx.loaders.lineFigures.load('now') as never,
-  },
+  agentsChanged: boardSnapshot('agentsChanged', ['queueChanged', 'linesChanged'], (ctx) => listAgents(ctx.em)),
+  lineStatusChanged: boardSnapshot('lineStatusChanged', ['linesChanged', 'callRequestUpdated'], (ctx) => ctx.loaders.lineFigures.load('now')),
   liveStatus: {
     subscribe: (_, __, ctx) => {
       requireRole(ctx, 'VIEWER');
