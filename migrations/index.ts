@@ -10,6 +10,7 @@ import { Migration20261201000008_contact_policy } from './Migration2026120100000
 import { Migration20261202000009_dispatch_policy } from './Migration20261202000009_dispatch_policy.js';
 import { Migration20261202000010_console } from './Migration20261202000010_console.js';
 import { Migration20261202000011_key_lifecycle } from './Migration20261202000011_key_lifecycle.js';
+import { Migration20261202000012_assignment_leases } from './Migration20261202000012_assignment_leases.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000009_dispatch_policy', class: Migration20261202000009_dispatch_policy },
   { name: 'Migration20261202000010_console', class: Migration20261202000010_console },
   { name: 'Migration20261202000011_key_lifecycle', class: Migration20261202000011_key_lifecycle },
+  { name: 'Migration20261202000012_assignment_leases', class: Migration20261202000012_assignment_leases },
 ];

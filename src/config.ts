@@ -49,6 +49,10 @@ const schema = z.object({
   CALLBACK_JOB_CRON: cronExpression.default('* * * * *'),
   /** A callback not made this long after it was due is missed; its entry returns to normal priority. */
   CALLBACK_GRACE_MINUTES: positiveInt(120),
+  /** An assignment is a lease: it lapses (the entry goes back to pending) this long after the claim or the last renewal. */
+  ASSIGNMENT_LEASE_SECONDS: positiveInt(900),
+  /** The lease job: lapsed assignments back to pending (every 5 s: within 10 s of lapsing). */
+  LEASE_JOB_CRON: cronExpression.default('*/5 * * * * *'),
   /** The sample job: each queue's figures once a minute, for the console's charts over time. */
   QUEUE_SAMPLE_CRON: cronExpression.default('* * * * *'),
   /** Samples older than this are deleted by the sample job. */

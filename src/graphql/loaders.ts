@@ -8,6 +8,7 @@ import type { Conversion } from '../modules/conversion/conversion.entity.js';
 import type { Campaign, CallSession } from '../modules/call/call.entity.js';
 import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, toSession, type LineFigures, type PlacedRequest } from '../modules/call/lines.sql.js';
 import { toTransition } from '../modules/queue/transitions.js';
+import { leasesByEntries, type Lease } from '../modules/queue/leases.sql.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
 import { loadEntryPages, loadQueueStats, type QueueReads, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
@@ -64,6 +65,8 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
       byKey(await callbacksByIds(em, ids), (c) => c.id, ids)),
     conversion: new DataLoader<number, Conversion | null>(async (ids) =>
       byKey(await conversionsByIds(em, ids), (c) => c.id, ids)),
+    leaseByEntry: new DataLoader<number, Lease | null>(async (ids) =>
+      byKey(await leasesByEntries(em, ids), (l) => l.entryId, ids)),
     conversionByUser: new DataLoader<number, Conversion | null>(async (userIds) =>
       byKey(await conversionsByUsers(em, userIds), (c) => c.userId, userIds)),
     transitionsByUser: historyLoader(em, 'transitions', toTransition),

@@ -16,6 +16,7 @@ import type { Authenticate } from './auth.js';
 import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
 import { depthLimit } from './depth-limit.js';
 import { documentCost, overLimits } from './cost.js';
+import { nulInInput } from './input-text.js';
 import { KeySockets } from './key-sockets.js';
 import { RateLimiter, rateLimitMessage } from './rate-limit.js';
 import { createFormatError } from './errors.js';
@@ -207,7 +208,8 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
               });
             }
             // Before any resolver runs, so before any SQL.
-            const refused = operation ? overLimits(documentCost(schema, document, operation, request.variables ?? {}, limits.maxPageSize), limits) : null;
+            const refused = nulInInput(document, request.variables ?? {})
+              ?? (operation ? overLimits(documentCost(schema, document, operation, request.variables ?? {}, limits.maxPageSize), limits) : null);
             if (refused) throw refused;
           },
         };
@@ -274,7 +276,8 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
       const errors = validate(schema, document, validationRules);
       if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
       const operation = getOperationAST(document, payload.operationName);
-      const refused = operation ? overLimits(documentCost(schema, document, operation, payload.variables ?? {}, limits.maxPageSize), limits) : null;
+      const refused = nulInInput(document, payload.variables ?? {})
+        ?? (operation ? overLimits(documentCost(schema, document, operation, payload.variables ?? {}, limits.maxPageSize), limits) : null);
       if (refused) return [refused];
       const socket = ctx.extra.socket;
       const live: LiveConnection = {

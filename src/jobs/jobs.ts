@@ -4,6 +4,7 @@ import { reapLines } from '../modules/call/lines.service.js';
 import { markMissedCallbacks, notifyDueCallbacks } from '../modules/callback/callback-jobs.js';
 import type { EventPublisher } from '../modules/events/events.js';
 import type { Operation, QueueSettings } from '../modules/operation.js';
+import { expireLeases } from '../modules/queue/leases.service.js';
 import { refreshAllPriorities } from '../modules/queue/priorities.service.js';
 import { sampleQueues } from '../modules/stats/stats.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
@@ -25,7 +26,7 @@ export function jobOperation(services: JobServices, actor: string): Operation {
   return { em: orm.em.fork(), events, store: phases.store(), settings, actor };
 }
 
-/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job, the queue samples. */
+/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job, the lease job, the queue samples. */
 export function addJobs(scheduler: Scheduler, services: JobServices): void {
   const { config, repopulation } = services;
   scheduler.add({
@@ -46,6 +47,10 @@ export function addJobs(scheduler: Scheduler, services: JobServices): void {
       await notifyDueCallbacks(jobOperation(services, 'job:callbacks'));
       await markMissedCallbacks(jobOperation(services, 'job:callbacks'), config.CALLBACK_GRACE_MINUTES);
     },
+  });
+  scheduler.add({
+    name: 'leases', cron: config.LEASE_JOB_CRON, timezone: 'UTC',
+    run: () => expireLeases(jobOperation(services, 'job:leases')),
   });
   scheduler.add({
     name: 'samples', cron: config.QUEUE_SAMPLE_CRON, timezone: 'UTC',

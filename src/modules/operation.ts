@@ -14,6 +14,8 @@ export interface QueueSettings {
   maxAssignedPerAgent: number;
   preferredAgentGraceMinutes: number;
   claimMaxChecks: number;
+  /** An assignment lapses this long after it was made or last renewed. */
+  leaseSeconds: number;
   cooldownMinutes: Readonly<Record<string, number>>;
   lines: {
     /** A queued call request expires after this long. */
@@ -32,6 +34,7 @@ export function queueSettings(config: Config): QueueSettings {
     maxAssignedPerAgent: config.MAX_ASSIGNED_PER_AGENT,
     preferredAgentGraceMinutes: config.PREFERRED_AGENT_GRACE_MINUTES,
     claimMaxChecks: config.CLAIM_MAX_CHECKS,
+    leaseSeconds: config.ASSIGNMENT_LEASE_SECONDS,
     cooldownMinutes: config.OUTCOME_COOLDOWNS,
     lines: {
       maxWaitSeconds: config.CALL_REQUEST_MAX_WAIT_SECONDS,

@@ -83,3 +83,13 @@ it('an unexpected failure reaches the client as INTERNAL_SERVER_ERROR without in
     await server.db.sql('ALTER TABLE agents_gone RENAME TO agents');
   }
 });
+
+it('text with the NUL character (which PostgreSQL cannot store) → BAD_USER_INPUT, before anything is written', async () => {
+  const [before] = await server.db.sql(`SELECT count(*)::int AS n FROM claimants`);
+  const viaVariable = await server.admin.request(`mutation($i: ClaimantInput!) { upsertClaimant(input: $i) { userId } }`,
+    { i: { userId: '424242', claimId: 'C-1', lastName: 'nul\u0000byte' } });
+  expect(viaVariable.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/NUL character/) });
+  const inline = await server.admin.request(`mutation { upsertClaimant(input: { userId: "424242", claimId: "C-1", firstName: "a\\u0000b" }) { userId } }`);
+  expect(inline.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  expect(await server.db.sql(`SELECT count(*)::int AS n FROM claimants`)).toEqual([before]);
+});

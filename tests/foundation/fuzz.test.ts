@@ -173,7 +173,7 @@ it.each(['VIEWER', 'INTEGRATOR', 'AGENT', 'ADMIN'])(`documents generated from th
       found.push(`case ${i} (${op.field}): the server did not answer: ${String(error)}`);
       break;
     }
-    for (const f of failures(result)) found.push(`case ${i} (${op.field}): ${f}\n  ${op.query.slice(0, 300)}`);
+    for (const f of failures(result)) found.push(`case ${i} (${op.field}): ${f}\n  ${op.query.slice(0, 300)}\n  variables: ${JSON.stringify(op.variables ?? {}).slice(0, 300)}`);
     // A refused mutation changed nothing: refused means an error of the operation itself (at its
     // root field, or before it ran) — not of a field of its payload, read after the write.
     const refused = result.errors?.some((e: any) => !e.path || e.path.length <= 1);

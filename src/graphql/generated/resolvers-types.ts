@@ -1056,6 +1056,11 @@ export type Mutation = {
   /** Takes a claimant's live entry out of its queue (INTEGRATOR). */
   removeFromQueue: QueueEntry;
   /**
+   * Keeps an assigned entry ASSIGNMENT_LEASE_SECONDS longer (its agent, or ADMIN): the agent desk
+   * calls it while the claimant is open. A lapsed assignment cannot be renewed (CONFLICT): claim again.
+   */
+  renewAssignment: QueueEntry;
+  /**
    * ADMIN. Rebuilds both queues now from the scores: per queue the top QUEUE_TOP_N valid
    * claimants, keeping assigned and callback entries, in one transaction per queue. With
    * `dryRun: true` nothing changes and the result says who would enter, leave and move.
@@ -1210,6 +1215,12 @@ export type MutationRemoveFromQueueArgs = {
 
 
 /** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationRenewAssignmentArgs = {
+  entryId: Scalars['ID']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationRepopulateQueuesArgs = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
 };
@@ -1297,6 +1308,11 @@ export type OutstandingRequestEntry = QueueEntry & {
   escalationLevel: Scalars['Int']['output'];
   /** Entry id, unique across both queues. */
   id: Scalars['ID']['output'];
+  /**
+   * When the assignment lapses unless renewed (renewAssignment, or an active call): the entry then
+   * goes back to pending by itself. Null for entries not assigned.
+   */
+  leaseExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Documents still pending (never more than totalRequirements). */
   pendingRequirements: Scalars['Int']['output'];
   /** 0–9999; higher is called sooner. Ties: earlier availableFrom, then lower id. */
@@ -1659,6 +1675,11 @@ export type QueueEntry = {
   enqueuedAt: Scalars['DateTime']['output'];
   /** Entry id, unique across both queues. */
   id: Scalars['ID']['output'];
+  /**
+   * When the assignment lapses unless renewed (renewAssignment, or an active call): the entry then
+   * goes back to pending by itself. Null for entries not assigned.
+   */
+  leaseExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** 0–9999; higher is called sooner. Ties: earlier availableFrom, then lower id. */
   priorityScore: Scalars['Int']['output'];
   /** The queue the entry is in. */
@@ -1984,6 +2005,11 @@ export type UnsignedUserEntry = QueueEntry & {
   enqueuedAt: Scalars['DateTime']['output'];
   /** Entry id, unique across both queues. */
   id: Scalars['ID']['output'];
+  /**
+   * When the assignment lapses unless renewed (renewAssignment, or an active call): the entry then
+   * goes back to pending by itself. Null for entries not assigned.
+   */
+  leaseExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** 0–9999; higher is called sooner. Ties: earlier availableFrom, then lower id. */
   priorityScore: Scalars['Int']['output'];
   /** The queue the entry is in. */
@@ -2690,6 +2716,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
   releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
+  renewAssignment?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRenewAssignmentArgs, 'entryId'>>;
   repopulateQueues?: Resolver<ResolversTypes['PopulationRun'], ParentType, ContextType, RequireFields<MutationRepopulateQueuesArgs, 'dryRun'>>;
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rollbackQueueMigration?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationRollbackQueueMigrationArgs, 'reason'>>;
@@ -2716,6 +2743,7 @@ export type OutstandingRequestEntryResolvers<ContextType = GraphQLContext, Paren
   enqueuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   escalationLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  leaseExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   pendingRequirements?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   priorityScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
@@ -2905,6 +2933,7 @@ export type UnsignedUserEntryResolvers<ContextType = GraphQLContext, ParentType 
   closedReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   enqueuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  leaseExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   priorityScore?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
   remindersSent?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

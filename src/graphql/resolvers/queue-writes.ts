@@ -1,6 +1,7 @@
 import { recordCallOutcome } from '../../modules/call/outcome.service.js';
 import { parseId, parseUserId } from '../../modules/ids.js';
 import { assignNextUser, releaseEntry } from '../../modules/queue/claim.service.js';
+import { renewAssignment } from '../../modules/queue/leases.service.js';
 import { enqueueUser, removeFromQueue, transitionUser } from '../../modules/queue/queue-writes.service.js';
 import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
@@ -33,6 +34,10 @@ export const queueWriteResolvers: Resolvers = {
     releaseEntry: (_, { entryId }, ctx) => {
       requireRole(ctx, 'AGENT');
       return releaseEntry(operationFor(ctx), parseId(entryId, 'entryId'), agentRestriction(ctx));
+    },
+    renewAssignment: async (_, { entryId }, ctx) => {
+      requireRole(ctx, 'AGENT');
+      return (await renewAssignment(operationFor(ctx), parseId(entryId, 'entryId'), agentRestriction(ctx))).entry;
     },
     recordCallOutcome: async (_, { input }, ctx) => {
       requireRole(ctx, 'AGENT');

@@ -14,6 +14,8 @@ const entryRelations = {
   claimant: (e: QueueEntryRecord, _: unknown, ctx: GraphQLContext) => ctx.loaders.claimant.load(e.userId),
   callback: (e: QueueEntryRecord, _: unknown, ctx: GraphQLContext) =>
     e.callbackId === null ? null : ctx.loaders.callback.load(e.callbackId),
+  leaseExpiresAt: async (e: QueueEntryRecord, _: unknown, ctx: GraphQLContext) =>
+    (e.status === 'assigned' ? (await ctx.loaders.leaseByEntry.load(e.id))?.expiresAt ?? null : null),
 };
 
 const Query: QueryResolvers = {

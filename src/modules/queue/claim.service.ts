@@ -6,6 +6,7 @@ import { takeOutOfQueue } from './queue-writes.service.js';
 import type { QueueType } from '../queue-type.js';
 import { claimCandidate, lockAgent } from './claim.sql.js';
 import { assignEntry, deferEntry, returnToPending } from './entry-writes.sql.js';
+import { lapsedLeaseOf } from './leases.sql.js';
 import { entryById } from './queue.sql.js';
 
 /**
@@ -32,7 +33,7 @@ export async function assignNextUser(op: Operation, agentId: number, queueType: 
         window: tx.settings.window, dailyAttemptCap: tx.settings.dailyAttemptCap,
       });
       if (verdict.kind === 'assign') {
-        const assigned = await assignEntry(tx.em, tx.store, candidate.entry, agentId);
+        const assigned = await assignEntry(tx.em, tx.store, candidate.entry, agentId, tx.settings.leaseSeconds);
         await publishEntry(tx, 'ENTRY_ASSIGNED', assigned);
         return assigned;
       }
@@ -62,10 +63,19 @@ async function nextCandidate(tx: Operation, queueType: QueueType, agentId: numbe
   return claimCandidate(tx.em, tx.store, queueType, agentId, grace, 'skip');
 }
 
-/** The assigned entry `entryId`, locked; refused unless `agentId` (when given) holds it. */
+/**
+ * The assigned entry `entryId`, locked; refused unless `agentId` (when given) holds it. An agent
+ * whose lease lapsed is told so (its outcome comes too late: the entry went back to the queue).
+ */
 export async function lockAssignedEntry(op: Operation, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
   const entry = await entryById(op.em, op.store, entryId, true);
   if (!entry) throw notFound(`queue entry ${entryId} does not exist`);
+  const held = entry.status === 'assigned' && (agentId === null || entry.assignedToAgentId === agentId);
+  const lapsed = !held && agentId !== null ? await lapsedLeaseOf(op.em, entryId, agentId) : null;
+  if (lapsed) {
+    throw conflict(`agent ${agentId}'s assignment of queue entry ${entryId} lapsed at ${lapsed.expiresAt.toISOString()} ` +
+      `(not renewed within ASSIGNMENT_LEASE_SECONDS) and the entry went back to its queue; claim again`, { leaseExpiredAt: lapsed.expiresAt.toISOString() });
+  }
   if (entry.status !== 'assigned') throw conflict(`queue entry ${entryId} is ${entry.status}, not assigned`);
   if (agentId !== null && entry.assignedToAgentId !== agentId) {
     throw conflict(`queue entry ${entryId} is assigned to agent ${entry.assignedToAgentId}, not to agent ${agentId}`);
