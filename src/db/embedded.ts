@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { embeddedPostgresLocation, grantPostgresTraverse } from './postgres-access.cjs';
@@ -16,6 +17,46 @@ const DB_NAME = 'callqueue';
 const PASSWORD = 'callqueue-local';
 
 export class EmbeddedPostgresError extends Error {}
+
+/** The command line of a live process, or null when there is none (Linux: /proc). */
+function commandLine(pid: number): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A cluster left running by a process that died without stopping it (an OOM kill, kill -9, a
+ * closed terminal): its postmaster.pid names a live postgres serving this very data folder. It
+ * is stopped cleanly (a fast shutdown: SIGINT) so this start can own the folder; a stale pid
+ * file (no such process) is left to PostgreSQL, which handles it.
+ */
+async function stopOrphanedCluster(databaseDir: string, logger: Logger): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const command = Number.isInteger(pid) && pid > 0 ? commandLine(pid) : null;
+  if (!command || !command.includes('postgres') || !command.includes(databaseDir)) return;
+  logger.warn({ pid, databaseDir }, 'found the embedded PostgreSQL of an earlier run still running (that run did not stop it); stopping it');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; commandLine(pid) !== null; waited += 100) {
+    if (waited > 30_000) {
+      throw new EmbeddedPostgresError(`The PostgreSQL of an earlier run (pid ${pid}) still holds ${databaseDir} after 30 s; stop it (kill ${pid}) and start again.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Whether something listens on the port already (on the loopback interface PostgreSQL uses). */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(true));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+}
 
 /** As root, the OS user `postgres` must reach the binaries and the data (postgres-access.cjs). */
 function makeReachableByPostgresUser(dir: string, logger: Logger): void {
@@ -42,6 +83,12 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     fs.chmodSync(path.dirname(databaseDir), 0o755);
     makeReachableByPostgresUser(databaseDir, logger);
   }
+  // What PostgreSQL said last, for a failure's message (its own words say why).
+  const said: string[] = [];
+  const remember = (message: unknown) => {
+    said.push(String(message).trim());
+    if (said.length > 20) said.shift();
+  };
   const cluster = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -49,14 +96,31 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     password: PASSWORD,
     persistent: true,
     createPostgresUser: asRoot,
-    onLog: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'postgres'),
-    onError: (message: unknown) => logger.debug({ postgres: String(message).trim() }, 'postgres stderr'),
+    onLog: (message: unknown) => { remember(message); logger.debug({ postgres: String(message).trim() }, 'postgres'); },
+    onError: (message: unknown) => { remember(message); logger.debug({ postgres: String(message).trim() }, 'postgres stderr'); },
   });
+  await stopOrphanedCluster(databaseDir, logger);
+  if (await portInUse(port)) {
+    throw new EmbeddedPostgresError(`Port ${port} (EMBEDDED_PG_PORT) is in use by another program, so the embedded PostgreSQL cannot listen on it. ` +
+      `Set EMBEDDED_PG_PORT to a free port, or stop that program, or set DATABASE_URL to use a PostgreSQL of your own.`);
+  }
+  const failed = (what: string, error: unknown) => new EmbeddedPostgresError(
+    `The embedded PostgreSQL could not ${what} in ${databaseDir}: ${error instanceof Error ? error.message : String(error ?? 'it exited')}.` +
+    (said.length ? `\nPostgreSQL said:\n  ${said.slice(-8).join('\n  ')}` : '') +
+    `\nCheck that the folder (EMBEDDED_PG_DIR) is writable and holds a cluster of this PostgreSQL version, or set DATABASE_URL.`);
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     logger.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
-    await cluster.initialise();
+    try {
+      await cluster.initialise();
+    } catch (error) {
+      throw failed('be initialised', error);
+    }
   }
-  await cluster.start();
+  try {
+    await cluster.start();
+  } catch (error) {
+    throw failed('start', error);
+  }
   const admin = cluster.getPgClient();
   await admin.connect();
   try {
