@@ -69,6 +69,8 @@ const config: CodegenConfig = {
           ActivityBucket: model('stats/stats.service', 'ActivityBucket'),
           QueueTransition: model('queue/transitions', 'QueueTransition'),
           ApiKey: model('auth/api-keys.sql', 'ApiKeyRecord'),
+          Eligibility: model('queue/diagnostics', 'EligibilityReport'),
+          QueueDiagnostics: model('queue/diagnostics', 'QueueDiagnostics'),
           ApiKeyCreated: model('auth/api-keys', 'CreatedKey'),
           ApiKeyEvent: model('auth/api-keys.sql', 'ApiKeyEvent'),
         },

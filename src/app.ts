@@ -8,8 +8,11 @@ import { GRAPHQL_PATH, startGraphQLServer } from './graphql/server.js';
 import { addJobs, jobOperation } from './jobs/jobs.js';
 import { Scheduler } from './jobs/scheduler.js';
 import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, registerStuckWork, type Metrics } from './metrics.js';
 import { ApiKeyResolver, ensureFirstAdminKey, touchKeyLater } from './modules/auth/api-keys.js';
+import { stuckWork } from './modules/queue/diagnostics.sql.js';
+import { loadQueueStats } from './modules/queue/queue.service.js';
+import { QUEUE_TYPES } from './modules/queue-type.js';
 import { applyLineLimit } from './modules/call/lines.service.js';
 import { pgNotifyPublisher } from './modules/events/events.js';
 import { EventHub } from './modules/events/hub.js';
@@ -75,6 +78,14 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   hub.on((signal) => {
     if (signal.topic === 'apiKeyChanged') keys.forget(signal.keyId);
     else if (signal.topic === 'resync') keys.forgetAll();
+  });
+  registerStuckWork(metrics, async () => {
+    const em = orm.em.fork();
+    const [stuck, queues] = await Promise.all([
+      stuckWork(em, config.CALL_MAX_DURATION_SECONDS, config.CALLBACK_GRACE_MINUTES),
+      loadQueueStats(em.fork(), phases, QUEUE_TYPES),
+    ]);
+    return { ...stuck, queues: [...queues].map(([queueType, q]) => ({ queueType, pending: q.depth, availableNow: q.availableNow })) };
   });
   const server = await startGraphQLServer({
     config, logger, metrics, hub,

@@ -48,3 +48,46 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+export interface StuckFigures {
+  lapsedLeases: number;
+  overlongSessions: number;
+  overdueCallbacks: number;
+  /** Per queue: pending entries, and those whose availableFrom has passed. */
+  queues: { queueType: string; pending: number; availableNow: number }[];
+}
+
+/**
+ * Stuck-work gauges, read from the database when /metrics is scraped (two statements): alert on
+ * callqueue_stuck_work > 0, and on a queue with pending entries and none available now
+ * (callqueue_queue_pending > 0 and callqueue_queue_available_now == 0) — then queueDiagnostics
+ * says why (README, "When the queue looks empty").
+ */
+export function registerStuckWork(metrics: Metrics, read: () => Promise<StuckFigures>): void {
+  let latest: Promise<StuckFigures> | null = null;
+  // One read per scrape, shared by the three gauges.
+  const figures = () => (latest ??= read().finally(() => setTimeout(() => { latest = null; }, 100)));
+  new client.Gauge({
+    name: 'callqueue_stuck_work', help: 'Work that is stuck: lapsed_leases, overlong_sessions, overdue_callbacks', labelNames: ['kind'],
+    registers: [metrics.registry],
+    async collect() {
+      const f = await figures();
+      this.set({ kind: 'lapsed_leases' }, f.lapsedLeases);
+      this.set({ kind: 'overlong_sessions' }, f.overlongSessions);
+      this.set({ kind: 'overdue_callbacks' }, f.overdueCallbacks);
+    },
+  });
+  new client.Gauge({
+    name: 'callqueue_queue_pending', help: 'Pending entries per queue', labelNames: ['queue'], registers: [metrics.registry],
+    async collect() {
+      for (const q of (await figures()).queues) this.set({ queue: q.queueType }, q.pending);
+    },
+  });
+  new client.Gauge({
+    name: 'callqueue_queue_available_now', help: 'Pending entries per queue whose availableFrom has passed', labelNames: ['queue'],
+    registers: [metrics.registry],
+    async collect() {
+      for (const q of (await figures()).queues) this.set({ queue: q.queueType }, q.availableNow);
+    },
+  });
+}

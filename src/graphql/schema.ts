@@ -17,6 +17,7 @@ import { lineResolvers } from './resolvers/lines.js';
 import { queueResolvers } from './resolvers/queue.js';
 import { migrationResolvers } from './resolvers/migration.js';
 import { repopulationResolvers } from './resolvers/repopulation.js';
+import { diagnosticsResolvers } from './resolvers/diagnostics.js';
 import { statsResolvers } from './resolvers/stats.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -40,7 +41,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
   claimantFactResolvers, queueWriteResolvers, scoreResolvers,
-  subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers,
+  subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers, diagnosticsResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

@@ -19,6 +19,7 @@ import type { MigrationStatusRecord as MigrationStatusRecordModel, MigrationRunR
 import type { QueueSample as QueueSampleModel, ActivityBucket as ActivityBucketModel } from '../../modules/stats/stats.service.js';
 import type { QueueTransition as QueueTransitionModel } from '../../modules/queue/transitions.js';
 import type { ApiKeyRecord as ApiKeyRecordModel, ApiKeyEvent as ApiKeyEventModel } from '../../modules/auth/api-keys.sql.js';
+import type { EligibilityReport as EligibilityReportModel, QueueDiagnostics as QueueDiagnosticsModel } from '../../modules/queue/diagnostics.js';
 import type { CreatedKey as CreatedKeyModel } from '../../modules/auth/api-keys.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -611,6 +612,37 @@ export type ConvertInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** A claimant's eligibility, computed by the claim's own rule. */
+export type Eligibility = {
+  __typename?: 'Eligibility';
+  /** When the entry becomes claimable, when that is known. */
+  availableAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The live entry, if any. */
+  entry?: Maybe<QueueEntry>;
+  /**
+   * The claim's words for why: score inactive, do not call, already converted, signature already
+   * obtained, no requirement pending, cooldown until …, daily attempt cap reached until …, outside
+   * the calling window until …, deferred until …, on a call, callback reserved for agent … until …,
+   * assigned to agent … until …. Empty for ASSIGN.
+   */
+  reasons: Array<Scalars['String']['output']>;
+  /** The claimant. */
+  userId: Scalars['ID']['output'];
+  /** ASSIGN, DEFER, REMOVE or NOT_QUEUED. */
+  verdict: EligibilityVerdict;
+};
+
+/** What a claim would do with an entry now. */
+export type EligibilityVerdict =
+  /** The next claim that reaches it assigns it. */
+  | 'ASSIGN'
+  /** Not now: it is passed over until availableAt (or while the reason lasts). */
+  | 'DEFER'
+  /** The claimant has no live entry. */
+  | 'NOT_QUEUED'
+  /** The next claim that reaches it removes it from the queue (the reason says why). */
+  | 'REMOVE';
+
 /** Put a claimant in a queue. */
 export type EnqueueInput = {
   /** 0–9999; derived from the score policy when absent. */
@@ -671,6 +703,17 @@ export type InitiateCallStatus =
   | 'QUEUED'
   /** A line was free: the call is on it now (`session`). */
   | 'STARTED';
+
+/** The state of the leases of a queue's assigned entries. */
+export type LeaseCounts = {
+  __typename?: 'LeaseCounts';
+  /** Assignments past their lease, not yet returned by the lease job (a few seconds at most; more means the job is not running). */
+  lapsed: Scalars['Int']['output'];
+  /** Assignments within their lease. */
+  running: Scalars['Int']['output'];
+  /** Assignments without a lease (made outside the service, by SQL): never returned by themselves. */
+  withoutLease: Scalars['Int']['output'];
+};
 
 /** The lines now. */
 export type LineStatus = {
@@ -1279,6 +1322,17 @@ export type MutationUpsertClaimantArgs = {
   input: ClaimantInput;
 };
 
+/** Pending entries not claimable now, for one reason. */
+export type NotClaimableCount = {
+  __typename?: 'NotClaimableCount';
+  /** Pending entries held back by it. */
+  count: Scalars['Int']['output'];
+  /** The earliest of them to become claimable, when known. */
+  nextAvailableAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The claim's word for it (cooldown, outside the calling window, on a call, …). */
+  reason: Scalars['String']['output'];
+};
+
 /** An entry of the outstanding requests queue. */
 export type OutstandingRequestEntry = QueueEntry & {
   __typename?: 'OutstandingRequestEntry';
@@ -1463,6 +1517,8 @@ export type Query = {
    * exclusive), previous queue and primary agent. `first` is 1–500 (default 50).
    */
   conversions: ConversionConnection;
+  /** What a claim would do with this claimant's entry now, and why (VIEWER and above). */
+  eligibility: Eligibility;
   /** The lines now: limit, active calls, waiting requests and estimated waits. */
   lineStatus: LineStatus;
   /** ADMIN. One migration run. */
@@ -1473,6 +1529,8 @@ export type Query = {
   populationRuns: Array<PopulationRun>;
   /** One queue. */
   queue: Queue;
+  /** A queue's pending entries counted by why they are not claimable now, its leases and stuck work (VIEWER and above). */
+  queueDiagnostics: QueueDiagnostics;
   /** One entry by id, from either queue, or null when unknown. */
   queueEntry?: Maybe<QueueEntry>;
   /**
@@ -1579,6 +1637,12 @@ export type QueryConversionsArgs = {
 
 
 /** Reads. Every query needs a key (VIEWER or above). */
+export type QueryEligibilityArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryMigrationRunArgs = {
   id: Scalars['ID']['input'];
 };
@@ -1593,6 +1657,12 @@ export type QueryPopulationRunsArgs = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type QueryQueueArgs = {
   type: QueueType;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryQueueDiagnosticsArgs = {
+  queueType: QueueType;
 };
 
 
@@ -1649,6 +1719,29 @@ export type QueueEntriesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<EntryStatus>;
+};
+
+/** Why a queue hands out what it does: its pending entries counted by why they are not claimable now. */
+export type QueueDiagnostics = {
+  __typename?: 'QueueDiagnostics';
+  /** Assigned entries. */
+  assigned: Scalars['Int']['output'];
+  /** Pending entries the next claim would assign. */
+  claimableNow: Scalars['Int']['output'];
+  /** Assigned entries by lease state. */
+  leases: LeaseCounts;
+  /** When the next entry becomes claimable (now when some are). */
+  nextClaimableAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The others, by reason, most first. */
+  notClaimable: Array<NotClaimableCount>;
+  /** Pending entries. */
+  pending: Scalars['Int']['output'];
+  /** True when entries are pending and none is claimable: the queue looks empty to agents (see the README's runbook). */
+  pendingButNoneClaimable: Scalars['Boolean']['output'];
+  /** Which queue. */
+  queueType: QueueType;
+  /** Stuck work across the queues. */
+  stuck: StuckWork;
 };
 
 /** An entry of a queue: one claimant waiting to be called. */
@@ -1893,6 +1986,17 @@ export type SignatureType =
   | 'renewal'
   /** A signature on changed documents. */
   | 'update';
+
+/** Work that is stuck, across the queues: what an operator looks at when the queues look wrong. */
+export type StuckWork = {
+  __typename?: 'StuckWork';
+  /** Assignments past their lease and not yet returned. */
+  lapsedLeases: Scalars['Int']['output'];
+  /** Pending callbacks past their time and their grace (the callback job marks them missed). */
+  overdueCallbacks: Scalars['Int']['output'];
+  /** Call sessions active longer than CALL_MAX_DURATION_SECONDS (the lines job ends them). */
+  overlongSessions: Scalars['Int']['output'];
+};
 
 /**
  * Live updates over graphql-ws on /graphql. Authenticate with
@@ -2176,6 +2280,8 @@ export type ResolversTypes = {
   ConversionStats: ResolverTypeWrapper<Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversTypes['ConversionCountByAgent']> }>;
   ConvertInput: ConvertInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Eligibility: ResolverTypeWrapper<EligibilityReportModel>;
+  EligibilityVerdict: EligibilityVerdict;
   EnqueueInput: EnqueueInput;
   EntryStatus: null;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -2184,6 +2290,7 @@ export type ResolversTypes = {
   InitiateCallResult: ResolverTypeWrapper<InitiateCallResultModel>;
   InitiateCallStatus: InitiateCallStatus;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LeaseCounts: ResolverTypeWrapper<LeaseCounts>;
   LineStatus: ResolverTypeWrapper<LineFiguresModel>;
   LiveStatus: ResolverTypeWrapper<LiveStatus>;
   MigrationConflict: ResolverTypeWrapper<MigrationConflict>;
@@ -2204,6 +2311,7 @@ export type ResolversTypes = {
   MigrationTypeValidation: ResolverTypeWrapper<MigrationTypeValidation>;
   MigrationValidation: ResolverTypeWrapper<ValidationRecordModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotClaimableCount: ResolverTypeWrapper<NotClaimableCount>;
   OutstandingRequestEntry: ResolverTypeWrapper<OutstandingRequestEntryRecordModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PopulationQueueResult: ResolverTypeWrapper<QueueRebuildResultModel>;
@@ -2214,6 +2322,7 @@ export type ResolversTypes = {
   PriorityChange: ResolverTypeWrapper<PriorityChange>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Queue: ResolverTypeWrapper<QueueRefModel>;
+  QueueDiagnostics: ResolverTypeWrapper<QueueDiagnosticsModel>;
   QueueEntry: ResolverTypeWrapper<QueueEntryRecordModel>;
   QueueEntryConnection: ResolverTypeWrapper<QueueEntryPageModel>;
   QueueEntryEdge: ResolverTypeWrapper<QueueEntryEdgeModel>;
@@ -2233,6 +2342,7 @@ export type ResolversTypes = {
   SignatureStatus: null;
   SignatureType: null;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  StuckWork: ResolverTypeWrapper<StuckWork>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UnsignedUserEntry: ResolverTypeWrapper<UnsignedUserEntryRecordModel>;
   UserCallScore: ResolverTypeWrapper<UserCallScoreModel>;
@@ -2269,12 +2379,14 @@ export type ResolversParentTypes = {
   ConversionStats: Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversParentTypes['ConversionCountByAgent']> };
   ConvertInput: ConvertInput;
   DateTime: Scalars['DateTime']['output'];
+  Eligibility: EligibilityReportModel;
   EnqueueInput: EnqueueInput;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   InitiateCallInput: InitiateCallInput;
   InitiateCallResult: InitiateCallResultModel;
   Int: Scalars['Int']['output'];
+  LeaseCounts: LeaseCounts;
   LineStatus: LineFiguresModel;
   LiveStatus: LiveStatus;
   MigrationConflict: MigrationConflict;
@@ -2290,6 +2402,7 @@ export type ResolversParentTypes = {
   MigrationTypeValidation: MigrationTypeValidation;
   MigrationValidation: ValidationRecordModel;
   Mutation: Record<PropertyKey, never>;
+  NotClaimableCount: NotClaimableCount;
   OutstandingRequestEntry: OutstandingRequestEntryRecordModel;
   PageInfo: PageInfo;
   PopulationQueueResult: QueueRebuildResultModel;
@@ -2298,6 +2411,7 @@ export type ResolversParentTypes = {
   PriorityChange: PriorityChange;
   Query: Record<PropertyKey, never>;
   Queue: QueueRefModel;
+  QueueDiagnostics: QueueDiagnosticsModel;
   QueueEntry: QueueEntryRecordModel;
   QueueEntryConnection: QueueEntryPageModel;
   QueueEntryEdge: QueueEntryEdgeModel;
@@ -2310,6 +2424,7 @@ export type ResolversParentTypes = {
   ScoreBreakdown: ScoreBreakdown;
   ScoreComponent: ScoreComponent;
   String: Scalars['String']['output'];
+  StuckWork: StuckWork;
   Subscription: Record<PropertyKey, never>;
   UnsignedUserEntry: UnsignedUserEntryRecordModel;
   UserCallScore: UserCallScoreModel;
@@ -2553,6 +2668,14 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type EligibilityResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Eligibility'] = ResolversParentTypes['Eligibility']> = {
+  availableAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  entry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['EligibilityVerdict'], ParentType, ContextType>;
+};
+
 export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed', PENDING: 'pending', REMOVED: 'removed' };
 
 export type InitiateCallResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InitiateCallResult'] = ResolversParentTypes['InitiateCallResult']> = {
@@ -2561,6 +2684,12 @@ export type InitiateCallResultResolvers<ContextType = GraphQLContext, ParentType
   request?: Resolver<Maybe<ResolversTypes['CallRequest']>, ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['CallSession']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['InitiateCallStatus'], ParentType, ContextType>;
+};
+
+export type LeaseCountsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LeaseCounts'] = ResolversParentTypes['LeaseCounts']> = {
+  lapsed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  running?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  withoutLease?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LineStatus'] = ResolversParentTypes['LineStatus']> = {
@@ -2729,6 +2858,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   validateQueueMigration?: Resolver<ResolversTypes['MigrationValidation'], ParentType, ContextType>;
 };
 
+export type NotClaimableCountResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['NotClaimableCount'] = ResolversParentTypes['NotClaimableCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  nextAvailableAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type OutstandingRequestEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['OutstandingRequestEntry'] = ResolversParentTypes['OutstandingRequestEntry']> = {
   assignedAgent?: Resolver<Maybe<ResolversTypes['Agent']>, ParentType, ContextType>;
   assignedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2815,11 +2950,13 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType, RequireFields<QueryClaimantArgs, 'userId'>>;
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
+  eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'userId'>>;
   lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
   migrationRun?: Resolver<Maybe<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<QueryMigrationRunArgs, 'id'>>;
   migrationStatus?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType>;
   populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
+  queueDiagnostics?: Resolver<ResolversTypes['QueueDiagnostics'], ParentType, ContextType, RequireFields<QueryQueueDiagnosticsArgs, 'queueType'>>;
   queueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryQueueEntryArgs, 'id'>>;
   queueHistory?: Resolver<Array<ResolversTypes['QueueSample']>, ParentType, ContextType, RequireFields<QueryQueueHistoryArgs, 'hours'>>;
   queues?: Resolver<Array<ResolversTypes['Queue']>, ParentType, ContextType>;
@@ -2836,6 +2973,18 @@ export type QueueResolvers<ContextType = GraphQLContext, ParentType extends Reso
   entries?: Resolver<ResolversTypes['QueueEntryConnection'], ParentType, ContextType, RequireFields<QueueEntriesArgs, 'first'>>;
   oldestPendingSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+};
+
+export type QueueDiagnosticsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueDiagnostics'] = ResolversParentTypes['QueueDiagnostics']> = {
+  assigned?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  claimableNow?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leases?: Resolver<ResolversTypes['LeaseCounts'], ParentType, ContextType>;
+  nextClaimableAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  notClaimable?: Resolver<Array<ResolversTypes['NotClaimableCount']>, ParentType, ContextType>;
+  pending?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pendingButNoneClaimable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;
+  stuck?: Resolver<ResolversTypes['StuckWork'], ParentType, ContextType>;
 };
 
 export type QueueEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueEntry'] = ResolversParentTypes['QueueEntry']> = {
@@ -2908,6 +3057,12 @@ export type ScoreComponentResolvers<ContextType = GraphQLContext, ParentType ext
 export type SignatureStatusResolvers = { MISSING: 'missing', OBTAINED: 'obtained' };
 
 export type SignatureTypeResolvers = { INITIAL: 'initial', RENEWAL: 'renewal', UPDATE: 'update' };
+
+export type StuckWorkResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StuckWork'] = ResolversParentTypes['StuckWork']> = {
+  lapsedLeases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdueCallbacks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overlongSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   agentsChanged?: SubscriptionResolver<Array<ResolversTypes['Agent']>, "agentsChanged", ParentType, ContextType>;
@@ -2997,8 +3152,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ConversionEdge?: ConversionEdgeResolvers<ContextType>;
   ConversionStats?: ConversionStatsResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Eligibility?: EligibilityResolvers<ContextType>;
   EntryStatus?: EntryStatusResolvers;
   InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
+  LeaseCounts?: LeaseCountsResolvers<ContextType>;
   LineStatus?: LineStatusResolvers<ContextType>;
   LiveStatus?: LiveStatusResolvers<ContextType>;
   MigrationConflict?: MigrationConflictResolvers<ContextType>;
@@ -3016,6 +3173,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   MigrationTypeValidation?: MigrationTypeValidationResolvers<ContextType>;
   MigrationValidation?: MigrationValidationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  NotClaimableCount?: NotClaimableCountResolvers<ContextType>;
   OutstandingRequestEntry?: OutstandingRequestEntryResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   PopulationQueueResult?: PopulationQueueResultResolvers<ContextType>;
@@ -3026,6 +3184,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PriorityChange?: PriorityChangeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Queue?: QueueResolvers<ContextType>;
+  QueueDiagnostics?: QueueDiagnosticsResolvers<ContextType>;
   QueueEntry?: QueueEntryResolvers<ContextType>;
   QueueEntryConnection?: QueueEntryConnectionResolvers<ContextType>;
   QueueEntryEdge?: QueueEntryEdgeResolvers<ContextType>;
@@ -3040,6 +3199,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ScoreComponent?: ScoreComponentResolvers<ContextType>;
   SignatureStatus?: SignatureStatusResolvers;
   SignatureType?: SignatureTypeResolvers;
+  StuckWork?: StuckWorkResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   UnsignedUserEntry?: UnsignedUserEntryResolvers<ContextType>;
   UserCallScore?: UserCallScoreResolvers<ContextType>;

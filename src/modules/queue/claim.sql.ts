@@ -34,7 +34,34 @@ export async function lockAgent(em: EntityManager, agentId: number): Promise<{ i
   return agent ? { isActive: agent.is_active } : null;
 }
 
-type CandidateRow = EntryRow & Record<string, unknown>;
+export type CandidateRow = EntryRow & Record<string, unknown>;
+
+/**
+ * The facts a claim checks, over an entry `e` joined to its claimant `c` and score `s`: the
+ * claim and the eligibility diagnostics read them with this one fragment, so they cannot differ.
+ */
+export const CANDIDATE_FACTS = raw(`c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
+  c.signature_status = 'obtained' AS signature_obtained,
+  coalesce(s.is_active, false) AS score_active, s.next_call_after,
+  callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, now()) AS attempts_today,
+  EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement,
+  coalesce((SELECT cb.claimant_requested FROM callbacks cb WHERE cb.id = e.callback_id AND cb.status = 'pending'), false) AS claimant_requested`);
+export const CANDIDATE_JOINS = raw(`JOIN claimants c ON c.user_id = e.user_id LEFT JOIN user_call_scores s ON s.user_id = e.user_id`);
+
+export function toCandidate(row: CandidateRow): ClaimCandidate {
+  return {
+    entry: toEntryRecord(row),
+    timezone: row.timezone as string,
+    doNotCall: row.do_not_call as boolean,
+    converted: row.converted as boolean,
+    signatureObtained: row.signature_obtained as boolean,
+    scoreActive: row.score_active as boolean,
+    nextCallAfter: toDate(row.next_call_after as string | null),
+    attemptsToday: row.attempts_today as number,
+    hasPendingRequirement: row.has_pending_requirement as boolean,
+    claimantRequested: row.claimant_requested as boolean,
+  };
+}
 
 /*
  * claimCandidate: the head of the claim index, locked with SKIP LOCKED so parallel claims
@@ -55,12 +82,7 @@ export async function claimCandidate(
            cand.*
       FROM (SELECT 1) one
       LEFT JOIN LATERAL (
-        SELECT ${entryColumns(queueType)}, c.timezone, c.do_not_call, c.converted_at IS NOT NULL AS converted,
-               c.signature_status = 'obtained' AS signature_obtained,
-               coalesce(s.is_active, false) AS score_active, s.next_call_after,
-               callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, now()) AS attempts_today,
-               EXISTS (SELECT 1 FROM claim_requirements r WHERE r.user_id = e.user_id AND r.status = 'pending') AS has_pending_requirement,
-               coalesce((SELECT cb.claimant_requested FROM callbacks cb WHERE cb.id = e.callback_id AND cb.status = 'pending'), false) AS claimant_requested
+        SELECT ${entryColumns(queueType)}, ${CANDIDATE_FACTS}
           FROM (SELECT * FROM ${table(queueType)} q
                  WHERE q.status = 'pending' AND q.available_from <= now()
                    AND NOT EXISTS (SELECT 1 FROM call_sessions cs WHERE cs.user_id = q.user_id AND cs.status = 'active')
@@ -70,23 +92,8 @@ export async function claimCandidate(
                  ORDER BY q.priority_score DESC, q.available_from, q.id
                  LIMIT 1
                  FOR UPDATE ${raw(lock === 'skip' ? 'SKIP LOCKED' : '')}) e
-          JOIN claimants c ON c.user_id = e.user_id
-          LEFT JOIN user_call_scores s ON s.user_id = e.user_id) cand ON true`);
+          ${CANDIDATE_JOINS}) cand ON true`);
   const row = rows[0]!;
   if (row.id === null) return { held: row.held as number, candidate: null };
-  return {
-    held: row.held as number,
-    candidate: {
-      entry: toEntryRecord(row),
-      timezone: row.timezone as string,
-      doNotCall: row.do_not_call as boolean,
-      converted: row.converted as boolean,
-      signatureObtained: row.signature_obtained as boolean,
-      scoreActive: row.score_active as boolean,
-      nextCallAfter: toDate(row.next_call_after as string | null),
-      attemptsToday: row.attempts_today as number,
-      hasPendingRequirement: row.has_pending_requirement as boolean,
-      claimantRequested: row.claimant_requested as boolean,
-    },
-  };
+  return { held: row.held as number, candidate: toCandidate(row) };
 }
