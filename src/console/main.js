@@ -13,6 +13,12 @@ import { SignIn } from './pages/signin.js';
 import { Wallboard } from './pages/wallboard.js';
 import { QueueBrowser } from './pages/queue.js';
 import { ClaimantPage } from './pages/claimant.js';
+import { AgentDesk } from './pages/agent.js';
+import { LinesPage } from './pages/lines.js';
+import { RepopulationPage } from './pages/repopulation.js';
+import { MigrationPage } from './pages/migration.js';
+import { KeysPage } from './pages/keys.js';
+import { atLeast } from './session.js';
 
 const CONNECTION_TEXT = { live: 'Live', reconnecting: 'Reconnecting…', offline: 'Offline' };
 
@@ -27,18 +33,15 @@ function ConnectionIndicator() {
     <span class="dot" aria-hidden="true"></span>${CONNECTION_TEXT[state]}</span>`;
 }
 
-function Nav({ path }) {
-  const links = [['/', 'Wallboard'], ...QUEUES.map((q) => [`/queues/${q}`, QUEUE_LABEL[q]])];
+function Nav({ path, viewer }) {
+  // Only the pages the key's role may use.
+  const links = [['/', 'Wallboard'], ...QUEUES.map((q) => [`/queues/${q}`, QUEUE_LABEL[q]]),
+    ...(atLeast(viewer, 'AGENT') ? [['/agent', 'Agent desk']] : []), ['/lines', 'Lines'], ['/repopulation', 'Repopulation'],
+    ...(atLeast(viewer, 'ADMIN') ? [['/migration', 'Migration'], ['/keys', 'API keys']] : [])];
   return html`<nav aria-label="Console pages"><ul>
     ${links.map(([href, label]) => html`<li><a href=${href} aria-current=${path === href ? 'page' : undefined}>${label}</a></li>`)}
     <li><a href="/graphql" target="_blank" rel="noopener">GraphQL IDE</a></li>
   </ul></nav>`;
-}
-
-function NotBuilt() {
-  return html`<section class="panel empty"><h1>Not here yet</h1>
-    <p>This page arrives with the console's part two (agent desk, lines, repopulation, migration, keys).
-    Until then the same actions are in the API: open the <a href="/graphql" target="_blank" rel="noopener">GraphQL IDE</a>.</p></section>`;
 }
 
 function NotFound() {
@@ -52,7 +55,11 @@ function Page({ route, viewer }) {
   if (queue) return QUEUES.includes(queue[1]) ? html`<${QueueBrowser} type=${queue[1]} query=${query} viewer=${viewer} />` : html`<${NotFound} />`;
   const claimant = /^\/claimants\/(\d+)$/.exec(path);
   if (claimant) return html`<${ClaimantPage} userId=${claimant[1]} viewer=${viewer} />`;
-  if (/^\/(agent|lines|repopulation|migration|keys)$/.test(path)) return html`<${NotBuilt} />`;
+  if (path === '/agent') return html`<${AgentDesk} viewer=${viewer} query=${query} />`;
+  if (path === '/lines') return html`<${LinesPage} viewer=${viewer} />`;
+  if (path === '/repopulation') return html`<${RepopulationPage} viewer=${viewer} />`;
+  if (path === '/migration') return html`<${MigrationPage} viewer=${viewer} />`;
+  if (path === '/keys') return html`<${KeysPage} viewer=${viewer} />`;
   return html`<${NotFound} />`;
 }
 
@@ -65,7 +72,7 @@ function Shell({ viewer }) {
     <a class="skip" href="#main">Skip to content</a>
     <header class="top">
       <a class="brand" href="/">callqueue</a>
-      <${Nav} path=${route.path} />
+      <${Nav} path=${route.path} viewer=${viewer} />
       <div class="who">
         <${ConnectionIndicator} />
         <span class="role" title="The role of the key you signed in with">${viewer.role.toLowerCase()}${viewer.agentId ? ` · agent ${viewer.agentId}` : ''}</span>

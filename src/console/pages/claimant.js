@@ -10,13 +10,13 @@ import { clock, duration, full, name, QUEUE_LABEL, relative, words } from '../fo
  * One claimant: the facts, the live entry, why it ranks where it does (the score breakdown),
  * and its history — moves between queues, calls, callbacks, the conversion.
  */
-const CLAIMANT = `query Claimant($u: ID!) {
+export const CLAIMANT = `query Claimant($u: ID!) {
   claimant(userId: $u) {
     userId claimId firstName lastName phone timezone signatureStatus signatureMissingSince signatureType doNotCall convertedAt
     requirements { id requirementType status deadline receivedAt }
     score { currentScore isActive totalAttempts attemptsToday lastCallAt lastOutcome nextCallAfter }
     queueEntry {
-      id queueType priorityScore status availableFrom enqueuedAt assignedAt callbackScheduledFor callbackReason assignedAgent { name }
+      id queueType priorityScore status availableFrom enqueuedAt assignedAt leaseExpiresAt callbackScheduledFor callbackReason assignedAgent { name }
       ... on OutstandingRequestEntry { escalationLevel documentDeadline }
       ... on UnsignedUserEntry { urgentSignature }
     }
@@ -94,38 +94,15 @@ function RemoveFromQueue({ userId, onDone }) {
   </form>`;
 }
 
-export function ClaimantPage({ userId, viewer }) {
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  async function load() {
-    try {
-      setData(await gql(CLAIMANT, { u: userId }));
-      setError(null);
-    } catch (e) {
-      setError(e);
-    }
-  }
-  useEffect(() => { setData(null); load(); }, [userId]);
-  useResync(load);
-  useSubscription('subscription { queueChanged { userId } }', {}, ({ queueChanged }) => {
-    if (queueChanged.userId === null || queueChanged.userId === userId) load();
-  }, [userId]);
-
-  if (error && !data) return html`<${Failure} error=${error} retry=${load} />`;
-  if (!data) return html`<p class="boot">Loading claimant ${userId}…</p>`;
+/** Everything known about one claimant, section by section (the claimant page and the agent desk). */
+export function ClaimantSections({ data, viewer, onChanged, compact = false }) {
   const c = data.claimant;
-  if (!c) return html`<section class="panel empty"><h1>No claimant ${userId}</h1><p>Check the user id, or <a href="/queues/UNSIGNED_USERS">search a queue</a>.</p></section>`;
   const b = data.scoreBreakdown;
-  return html`<div class="claimant">
-    <header class="page-head">
-      <h1>${name(c)} <span class="muted">#${c.userId}</span></h1>
-      <p>${c.doNotCall ? html`<span class="pill removed">do not call</span> ` : null}${c.convertedAt ? html`<span class="pill completed">converted ${relative(c.convertedAt)}</span> ` : null}</p>
-    </header>
-    ${error ? html`<${Failure} error=${error} retry=${load} compact />` : null}
+  return html`
     <div class="grid two">
       <${Section} id="facts" title="Facts"><${Facts} c=${c} /></${Section}>
       <${Section} id="entry" title="In the queue"><${Entry} e=${c.queueEntry} timezone=${c.timezone} />
-        ${c.queueEntry && atLeast(viewer, 'INTEGRATOR') ? html`<${RemoveFromQueue} userId=${c.userId} onDone=${load} />` : null}</${Section}>
+        ${!compact && c.queueEntry && atLeast(viewer, 'INTEGRATOR') ? html`<${RemoveFromQueue} userId=${c.userId} onDone=${onChanged} />` : null}</${Section}>
     </div>
     <${Section} id="score" title="Why this claimant ranks where it does">
       ${b ? html`<${ScoreBars} breakdown=${b} />` : html`<${Empty} text="No score: the claimant has no score row yet." />`}
@@ -150,5 +127,36 @@ export function ClaimantPage({ userId, viewer }) {
       <div><dt>How</dt><dd>${words(c.conversion.conversionType)} from ${c.conversion.previousQueueType ? QUEUE_LABEL[c.conversion.previousQueueType] : '—'}</dd></div>
       <div><dt>Final score</dt><dd>${c.conversion.finalScore ?? '—'} after ${c.conversion.totalCallAttempts} calls</dd></div>
       <div><dt>Primary agent</dt><dd>${c.conversion.primaryAgent?.name ?? '—'}</dd></div></dl></${Section}>` : null}
+`;
+}
+
+export function ClaimantPage({ userId, viewer }) {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+  async function load() {
+    try {
+      setData(await gql(CLAIMANT, { u: userId }));
+      setError(null);
+    } catch (e) {
+      setError(e);
+    }
+  }
+  useEffect(() => { setData(null); load(); }, [userId]);
+  useResync(load);
+  useSubscription('subscription { queueChanged { userId } }', {}, ({ queueChanged }) => {
+    if (queueChanged.userId === null || queueChanged.userId === userId) load();
+  }, [userId]);
+
+  if (error && !data) return html`<${Failure} error=${error} retry=${load} />`;
+  if (!data) return html`<p class="boot">Loading claimant ${userId}…</p>`;
+  const c = data.claimant;
+  if (!c) return html`<section class="panel empty"><h1>No claimant ${userId}</h1><p>Check the user id, or <a href="/queues/UNSIGNED_USERS">search a queue</a>.</p></section>`;
+  return html`<div class="claimant">
+    <header class="page-head">
+      <h1>${name(c)} <span class="muted">#${c.userId}</span></h1>
+      <p>${c.doNotCall ? html`<span class="pill removed">do not call</span> ` : null}${c.convertedAt ? html`<span class="pill completed">converted ${relative(c.convertedAt)}</span> ` : null}</p>
+    </header>
+    ${error ? html`<${Failure} error=${error} retry=${load} compact />` : null}
+    <${ClaimantSections} data=${data} viewer=${viewer} onChanged=${load} />
   </div>`;
 }

@@ -732,10 +732,26 @@ export type LineStatus = {
   limit: Scalars['Int']['output'];
   /** When the longest-waiting request joined (null: none waits). */
   oldestQueuedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The requests waiting for a line, in dispatch order (direct before campaign, oldest first), with their positions and estimates (at most `first`, 1–500, default 100). */
+  queue: Array<CallRequest>;
   /** Campaign call requests waiting for a line. */
   queuedCampaign: Scalars['Int']['output'];
   /** Direct call requests waiting for a line. */
   queuedDirect: Scalars['Int']['output'];
+  /** The calls holding a line now, oldest first (at most `first`, 1–500, default 100). */
+  sessions: Array<CallSession>;
+};
+
+
+/** The lines now. */
+export type LineStatusQueueArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** The lines now. */
+export type LineStatusSessionsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** Whether this instance is receiving the database's change notifications. */
@@ -2700,8 +2716,10 @@ export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends
   estimatedDirectWaitSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   oldestQueuedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  queue?: Resolver<Array<ResolversTypes['CallRequest']>, ParentType, ContextType, RequireFields<LineStatusQueueArgs, 'first'>>;
   queuedCampaign?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   queuedDirect?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sessions?: Resolver<Array<ResolversTypes['CallSession']>, ParentType, ContextType, RequireFields<LineStatusSessionsArgs, 'first'>>;
 };
 
 export type LiveStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LiveStatus'] = ResolversParentTypes['LiveStatus']> = {

@@ -1,4 +1,5 @@
-import { estimatedWaitSeconds, listCampaigns, type LineFigures, type PlacedRequest } from '../../modules/call/lines.sql.js';
+import { activeSessions, estimatedWaitSeconds, listCampaigns, queuedRequests, type LineFigures, type PlacedRequest } from '../../modules/call/lines.sql.js';
+import { checkPageSize } from '../../modules/pagination.js';
 import {
   cancelCallRequest, createCampaign, endCall, initiateCall, setCampaignStatus,
 } from '../../modules/call/lines.service.js';
@@ -72,6 +73,8 @@ export const lineResolvers: Resolvers = {
   },
   LineStatus: {
     available: (f) => Math.max(0, f.limit - f.active),
+    sessions: (_, { first }, ctx) => activeSessions(ctx.em, checkPageSize(first, 100, ctx.config.MAX_PAGE_SIZE)),
+    queue: (_, { first }, ctx) => queuedRequests(ctx.em, checkPageSize(first, 100, ctx.config.MAX_PAGE_SIZE)),
     estimatedDirectWaitSeconds: (f, _, ctx) => waitFor(ctx, f, f.queuedDirect),
     estimatedCampaignWaitSeconds: (f, _, ctx) => waitFor(ctx, f, f.queuedDirect + f.queuedCampaign),
   },

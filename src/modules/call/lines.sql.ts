@@ -36,6 +36,20 @@ export async function requestsByIds(em: EntityManager, ids: readonly number[]): 
   return rows.map((row) => ({ ...toRequest(row), position: row.position as number | null }));
 }
 
+/* activeSessions: the calls holding a line now, oldest first. */
+export async function activeSessions(em: EntityManager, limit: number): Promise<CallSession[]> {
+  return (await queryRows<Record<string, unknown>>(em, sql`/* activeSessions */
+    SELECT * FROM call_sessions WHERE status = 'active' ORDER BY started_at, id LIMIT ${limit}`)).map(toSession);
+}
+
+/* queuedRequests: the requests waiting for a line, in dispatch order (direct first, then oldest), with their positions. */
+export async function queuedRequests(em: EntityManager, limit: number): Promise<PlacedRequest[]> {
+  const rows = await queryRows<Record<string, unknown>>(em, sql`/* queuedRequests */
+    SELECT r.*, row_number() OVER (ORDER BY r.priority DESC, r.created_at, r.id)::int AS position
+      FROM call_requests r WHERE r.status = 'queued' ORDER BY r.priority DESC, r.created_at, r.id LIMIT ${limit}`);
+  return rows.map((row) => ({ ...toRequest(row), position: row.position as number }));
+}
+
 export interface LineFigures {
   limit: number;
   active: number;
