@@ -2037,7 +2037,7 @@ export type Subscription = {
   lineStatusChanged: LineStatus;
   /** The state of this instance's event stream at once, then each time it changes (for a connection indicator and resyncs). */
   liveStatus: LiveStatus;
-  /** ADMIN. A run's row after each batch, and when it ends. */
+  /** ADMIN. The run as it is now at once, then after each batch, and when it ends. */
   migrationProgress: MigrationRun;
   /** Every change of one queue, or of both when queueType is omitted. */
   queueChanged: QueueEvent;

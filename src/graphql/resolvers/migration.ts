@@ -60,7 +60,8 @@ export const migrationResolvers: Resolvers = {
         requireRole(ctx, 'ADMIN');
         const id = parseId(runId, 'runId');
         if (!(await ctx.migration.run(ctx.em, id))) throw notFound(`no migration run ${id}`);
-        return subscribeTo(ctx, (s) => (s.topic === 'migrationProgress' && s.runId === id ? { runId: id } : null));
+        // The run as it is now first: a client subscribing after a fast run finished still learns its end.
+        return subscribeTo(ctx, (s) => (s.topic === 'migrationProgress' && s.runId === id ? { runId: id } : null), { initial: { runId: id } });
       },
       resolve: async (item: { runId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.migration.run(ctx.em, item.runId))!,
     },
