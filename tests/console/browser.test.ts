@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { collectProblems, launchBrowser, metric, screenshot, signIn } from '../support/browser.js';
+import { axeViolations, collectProblems, launchBrowser, metric, screenshot, signIn } from '../support/browser.js';
 import { seed } from '../support/seed.js';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/modules/events/listener.js';
@@ -163,18 +163,12 @@ it('signs the user out with a message when the key stops being accepted mid-sess
 });
 
 it('is usable by keyboard and by screen reader on every page: names, focus, no serious accessibility violation', async () => {
-  const axe = fs.readFileSync(path.join(process.cwd(), 'node_modules/axe-core/axe.min.js'), 'utf8');
   const page = await signedIn();
   for (const path of ['/', '/queues/OUTSTANDING_REQUESTS', `/claimants/${ada}`]) {
     await page.goto(base + path);
     await page.waitForSelector('[data-connection="live"]');
     await page.waitForFunction(() => !document.querySelector('.boot'));
-    // DevTools evaluation is not subject to the page's CSP (the page itself may not eval).
-    await page.evaluate(axe);
-    const violations = await page.evaluate(async () => {
-      const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-      return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.length}`);
-    });
+    const violations = await axeViolations(page);
     expect({ path, violations }).toEqual({ path, violations: [] });
     // Tab reaches every visible control (each marks itself as it takes the focus).
     const controls = 'a[href], button:not([disabled]), input, select';

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import fs from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
-import { collectProblems, launchBrowser, metric, screenshot, signIn } from '../support/browser.js';
+import { axeViolations, collectProblems, launchBrowser, metric, screenshot, signIn } from '../support/browser.js';
 import { seed } from '../support/seed.js';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.js';
 import { DAYTIME } from '../support/zones.js';
@@ -147,6 +147,20 @@ it('an AGENT sees "not allowed" on /migration and /keys; a VIEWER sees no write 
   await goto(viewer, '/agent');
   expect(await viewer.$eval('main', (m) => m.textContent)).toMatch(/not allowed/i);
   await screenshot(viewer, 'not-allowed');
+});
+
+it('is accessible on every page of part two (no serious axe violation), the desk with a claimant on it', async () => {
+  const admin = await page(TEST_ADMIN_KEY);
+  const agent = await s.agent();
+  await claimable(9700);
+  for (const path of [`/agent?agent=${agent}`, '/lines', '/repopulation', '/migration', '/keys']) {
+    await goto(admin, path);
+    if (path.startsWith('/agent')) {
+      await admin.click('[data-action="claim-next:UNSIGNED_USERS"]');
+      await admin.waitForSelector('[data-score-total]');
+    }
+    expect({ path, violations: await axeViolations(admin) }).toEqual({ path, violations: [] });
+  }
 });
 
 it('left no error in any page\'s console', () => {

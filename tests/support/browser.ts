@@ -66,3 +66,13 @@ export async function metric(page: Page, id: string): Promise<string> {
   const el = await page.waitForSelector(`[data-metric="${id}"]`);
   return (await el!.evaluate((e) => e.textContent ?? '')).trim();
 }
+
+/** Serious and critical accessibility violations of the page now (axe-core, from its npm package). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // DevTools evaluation is not subject to the page's CSP (the page itself may not eval).
+  await page.evaluate(fs.readFileSync(path.join(process.cwd(), 'node_modules/axe-core/axe.min.js'), 'utf8'));
+  return page.evaluate(async () => {
+    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.filter((v: any) => v.impact === 'serious' || v.impact === 'critical').map((v: any) => `${v.id}: ${v.nodes.length}`);
+  });
+}
