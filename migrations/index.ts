@@ -12,6 +12,7 @@ import { Migration20261202000010_console } from './Migration20261202000010_conso
 import { Migration20261202000011_key_lifecycle } from './Migration20261202000011_key_lifecycle.js';
 import { Migration20261202000012_assignment_leases } from './Migration20261202000012_assignment_leases.js';
 import { Migration20261202000013_operator_views } from './Migration20261202000013_operator_views.js';
+import { Migration20261202000014_event_log } from './Migration20261202000014_event_log.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000011_key_lifecycle', class: Migration20261202000011_key_lifecycle },
   { name: 'Migration20261202000012_assignment_leases', class: Migration20261202000012_assignment_leases },
   { name: 'Migration20261202000013_operator_views', class: Migration20261202000013_operator_views },
+  { name: 'Migration20261202000014_event_log', class: Migration20261202000014_event_log },
 ];

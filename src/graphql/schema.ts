@@ -18,6 +18,7 @@ import { queueResolvers } from './resolvers/queue.js';
 import { migrationResolvers } from './resolvers/migration.js';
 import { repopulationResolvers } from './resolvers/repopulation.js';
 import { diagnosticsResolvers } from './resolvers/diagnostics.js';
+import { eventResolvers } from './resolvers/events.js';
 import { statsResolvers } from './resolvers/stats.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -41,7 +42,7 @@ function enumResolvers(typeDefs: string[]): Record<string, Record<string, string
 const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
   claimantFactResolvers, queueWriteResolvers, scoreResolvers,
-  subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers, diagnosticsResolvers,
+  subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers, diagnosticsResolvers, eventResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

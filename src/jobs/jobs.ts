@@ -7,6 +7,7 @@ import type { Operation, QueueSettings } from '../modules/operation.js';
 import { expireLeases } from '../modules/queue/leases.service.js';
 import { refreshAllPriorities } from '../modules/queue/priorities.service.js';
 import { sampleQueues } from '../modules/stats/stats.service.js';
+import { pruneEvents } from '../modules/events/events.sql.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { Scheduler } from './scheduler.js';
@@ -51,6 +52,10 @@ export function addJobs(scheduler: Scheduler, services: JobServices): void {
   scheduler.add({
     name: 'leases', cron: config.LEASE_JOB_CRON, timezone: 'UTC',
     run: () => expireLeases(jobOperation(services, 'job:leases')),
+  });
+  scheduler.add({
+    name: 'event-retention', cron: '17 * * * *', timezone: 'UTC',
+    run: () => pruneEvents(services.orm.em.fork(), config.EVENT_RETENTION_DAYS),
   });
   scheduler.add({
     name: 'samples', cron: config.QUEUE_SAMPLE_CRON, timezone: 'UTC',

@@ -20,6 +20,7 @@ import type { QueueSample as QueueSampleModel, ActivityBucket as ActivityBucketM
 import type { QueueTransition as QueueTransitionModel } from '../../modules/queue/transitions.js';
 import type { ApiKeyRecord as ApiKeyRecordModel, ApiKeyEvent as ApiKeyEventModel } from '../../modules/auth/api-keys.sql.js';
 import type { EligibilityReport as EligibilityReportModel, QueueDiagnostics as QueueDiagnosticsModel } from '../../modules/queue/diagnostics.js';
+import type { EventPage as EventPageModel, LoggedEventRecord as LoggedEventRecordModel } from '../../modules/events/event-log.js';
 import type { CreatedKey as CreatedKeyModel } from '../../modules/auth/api-keys.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
@@ -664,6 +665,42 @@ export type EntryStatus =
   /** Taken out of the queue (invalid, transitioned, converted or removed by hand). */
   | 'removed';
 
+/** A page of the event log. */
+export type EventPage = {
+  __typename?: 'EventPage';
+  /** The cursor to pass as `after` next time: the last event's, or the one given when nothing new is ready. */
+  endCursor?: Maybe<Scalars['String']['output']>;
+  /** The events after the cursor, oldest first. */
+  events: Array<LoggedEvent>;
+  /** True when more events are ready now (ask again at once). */
+  hasMore: Scalars['Boolean']['output'];
+};
+
+/** What happened, as the event log records it. */
+export type EventType =
+  /** A callback became due. */
+  | 'CALLBACK_DUE'
+  /** A call request moved: dispatched, cancelled or expired. */
+  | 'CALL_REQUEST_UPDATED'
+  /** A conversion was recorded. */
+  | 'CONVERSION_RECORDED'
+  /** A claimant entered a queue. */
+  | 'ENTRY_ADDED'
+  /** An agent claimed an entry. */
+  | 'ENTRY_ASSIGNED'
+  /** An entry went back to pending (released, or its lease lapsed). */
+  | 'ENTRY_RELEASED'
+  /** An entry left its queue. */
+  | 'ENTRY_REMOVED'
+  /** An entry moved into a queue from the other one. */
+  | 'ENTRY_TRANSITIONED'
+  /** An entry's priority, availability or callback changed. */
+  | 'ENTRY_UPDATED'
+  /** A legacy-migration run made progress or ended. */
+  | 'MIGRATION_PROGRESS'
+  /** A queue was rebuilt by a repopulation run. */
+  | 'QUEUE_REPOPULATED';
+
 /** A call an agent starts. */
 export type InitiateCallInput = {
   /** The agent making the call (an AGENT key: its own id). */
@@ -765,6 +802,31 @@ export type LiveStatus = {
    * may be stale and re-read everything when this turns true again.
    */
   eventsFlowing: Scalars['Boolean']['output'];
+};
+
+/** One event of the log. Events carry ids: read the rows they name for their current state. */
+export type LoggedEvent = {
+  __typename?: 'LoggedEvent';
+  /** When the transaction that made the change began. */
+  at: Scalars['DateTime']['output'];
+  /** The call request, for CALL_REQUEST_UPDATED. */
+  callRequestId?: Maybe<Scalars['ID']['output']>;
+  /** The callback, for CALLBACK_DUE. */
+  callbackId?: Maybe<Scalars['ID']['output']>;
+  /** The conversion, for CONVERSION_RECORDED. */
+  conversionId?: Maybe<Scalars['ID']['output']>;
+  /** Where this event is in the log: pass it as `after` to read what follows. */
+  cursor: Scalars['String']['output'];
+  /** The queue entry, for queue events. */
+  entryId?: Maybe<Scalars['ID']['output']>;
+  /** The migration run, for MIGRATION_PROGRESS. */
+  migrationRunId?: Maybe<Scalars['ID']['output']>;
+  /** The queue, for queue events. */
+  queueType?: Maybe<QueueType>;
+  /** What happened. */
+  type: EventType;
+  /** The claimant, for queue events. */
+  userId?: Maybe<Scalars['ID']['output']>;
 };
 
 /** Something the copy cannot take as it is, and what it will do about it. */
@@ -1535,6 +1597,14 @@ export type Query = {
   conversions: ConversionConnection;
   /** What a claim would do with this claimant's entry now, and why (VIEWER and above). */
   eligibility: Eligibility;
+  /**
+   * The event log after a cursor (VIEWER and above): every change integrators can follow, kept
+   * EVENT_RETENTION_DAYS. Order is commit-safe: an event is handed out only once every
+   * transaction older than its own has ended, so a cursor never skips an event that commits
+   * late — a transaction still open holds back the events of newer ones until it ends. Poll
+   * with the endCursor of the previous page; at-least-once: keep the last cursor you processed.
+   */
+  events: EventPage;
   /** The lines now: limit, active calls, waiting requests and estimated waits. */
   lineStatus: LineStatus;
   /** ADMIN. One migration run. */
@@ -1655,6 +1725,15 @@ export type QueryConversionsArgs = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type QueryEligibilityArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  types?: InputMaybe<Array<EventType>>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -2300,6 +2379,8 @@ export type ResolversTypes = {
   EligibilityVerdict: EligibilityVerdict;
   EnqueueInput: EnqueueInput;
   EntryStatus: null;
+  EventPage: ResolverTypeWrapper<EventPageModel>;
+  EventType: EventType;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   InitiateCallInput: InitiateCallInput;
@@ -2309,6 +2390,7 @@ export type ResolversTypes = {
   LeaseCounts: ResolverTypeWrapper<LeaseCounts>;
   LineStatus: ResolverTypeWrapper<LineFiguresModel>;
   LiveStatus: ResolverTypeWrapper<LiveStatus>;
+  LoggedEvent: ResolverTypeWrapper<LoggedEventRecordModel>;
   MigrationConflict: ResolverTypeWrapper<MigrationConflict>;
   MigrationConflictKind: MigrationConflictKind;
   MigrationCounts: ResolverTypeWrapper<MigrationCounts>;
@@ -2397,6 +2479,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Eligibility: EligibilityReportModel;
   EnqueueInput: EnqueueInput;
+  EventPage: EventPageModel;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   InitiateCallInput: InitiateCallInput;
@@ -2405,6 +2488,7 @@ export type ResolversParentTypes = {
   LeaseCounts: LeaseCounts;
   LineStatus: LineFiguresModel;
   LiveStatus: LiveStatus;
+  LoggedEvent: LoggedEventRecordModel;
   MigrationConflict: MigrationConflict;
   MigrationCounts: MigrationCounts;
   MigrationFlags: MigrationFlags;
@@ -2694,6 +2778,12 @@ export type EligibilityResolvers<ContextType = GraphQLContext, ParentType extend
 
 export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed', PENDING: 'pending', REMOVED: 'removed' };
 
+export type EventPageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventPage'] = ResolversParentTypes['EventPage']> = {
+  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['LoggedEvent']>, ParentType, ContextType>;
+  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type InitiateCallResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InitiateCallResult'] = ResolversParentTypes['InitiateCallResult']> = {
   estimatedWaitSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   position?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -2725,6 +2815,19 @@ export type LineStatusResolvers<ContextType = GraphQLContext, ParentType extends
 export type LiveStatusResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LiveStatus'] = ResolversParentTypes['LiveStatus']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   eventsFlowing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type LoggedEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LoggedEvent'] = ResolversParentTypes['LoggedEvent']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  callRequestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  callbackId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  conversionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  migrationRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  queueType?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 };
 
 export type MigrationConflictResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationConflict'] = ResolversParentTypes['MigrationConflict']> = {
@@ -2969,6 +3072,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
   eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'userId'>>;
+  events?: Resolver<ResolversTypes['EventPage'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
   lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
   migrationRun?: Resolver<Maybe<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<QueryMigrationRunArgs, 'id'>>;
   migrationStatus?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType>;
@@ -3172,10 +3276,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Eligibility?: EligibilityResolvers<ContextType>;
   EntryStatus?: EntryStatusResolvers;
+  EventPage?: EventPageResolvers<ContextType>;
   InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
   LeaseCounts?: LeaseCountsResolvers<ContextType>;
   LineStatus?: LineStatusResolvers<ContextType>;
   LiveStatus?: LiveStatusResolvers<ContextType>;
+  LoggedEvent?: LoggedEventResolvers<ContextType>;
   MigrationConflict?: MigrationConflictResolvers<ContextType>;
   MigrationCounts?: MigrationCountsResolvers<ContextType>;
   MigrationFlags?: MigrationFlagsResolvers<ContextType>;

@@ -5,3 +5,58 @@ import { queryRows, sql } from '../../db/sql.js';
 export async function notify(em: EntityManager, channel: string, payload: string): Promise<void> {
   await queryRows(em, sql`/* notify */ SELECT pg_notify(${channel}, ${payload})`);
 }
+
+export interface LoggedEvent {
+  type: string;
+  queueType: string | null;
+  userId: number | null;
+  entryId: number | null;
+  subjectId: number | null;
+}
+
+/*
+ * logAndNotify: the event's row in event_log and its notification, in one statement of the
+ * transaction that made the change (the hot paths send no extra statement for the log).
+ */
+export async function logAndNotify(em: EntityManager, channel: string, payload: string, e: LoggedEvent): Promise<void> {
+  await queryRows(em, sql`/* logAndNotify */
+    WITH logged AS (
+      INSERT INTO event_log (type, queue_type, user_id, entry_id, subject_id)
+      VALUES (${e.type}, ${e.queueType}, ${e.userId}, ${e.entryId}, ${e.subjectId}) RETURNING id, txid)
+    SELECT pg_notify(${channel}, (${payload}::jsonb || jsonb_build_object('cursor', txid::text || ':' || id))::text) FROM logged`);
+}
+
+export interface EventRow {
+  id: number;
+  txid: string;
+  type: string;
+  queue_type: string | null;
+  user_id: number | null;
+  entry_id: number | null;
+  subject_id: number | null;
+  at: string;
+}
+
+/*
+ * eventsAfter: events after the cursor (txid, id) in (txid, id) order, only of transactions
+ * below this statement's snapshot xmin — all of them have ended, so nothing older can still
+ * appear later; newer events wait until every older transaction has ended.
+ */
+export async function eventsAfter(
+  em: EntityManager, after: { txid: string; id: number }, filter: { types: string[] | null; userId: number | null }, limit: number,
+): Promise<EventRow[]> {
+  return queryRows<EventRow>(em, sql`/* eventsAfter */
+    SELECT id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, at FROM event_log
+     WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+       AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
+       AND (${filter.types}::text[] IS NULL OR type = ANY(${filter.types}::text[]))
+       AND (${filter.userId}::bigint IS NULL OR user_id = ${filter.userId}::bigint)
+     ORDER BY txid, id LIMIT ${limit}`);
+}
+
+/* pruneEvents: events older than the retention. */
+export async function pruneEvents(em: EntityManager, retentionDays: number): Promise<number> {
+  const rows = await queryRows<{ n: number }>(em, sql`/* pruneEvents */
+    WITH gone AS (DELETE FROM event_log WHERE at < now() - make_interval(days => ${retentionDays}) RETURNING 1) SELECT count(*)::int AS n FROM gone`);
+  return rows[0]!.n;
+}

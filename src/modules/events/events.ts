@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { notify } from './events.sql.js';
+import { logAndNotify, notify, type LoggedEvent } from './events.sql.js';
 import type { QueueType } from '../queue-type.js';
 
 /**
@@ -33,10 +33,33 @@ export interface EventPublisher {
   publish(em: EntityManager, event: DomainEvent): Promise<void>;
 }
 
-/** pg_notify payloads are limited to 8000 bytes; ours are a few ids. */
+/**
+ * What an integrator can follow in the event log (events(after:)), by event type. The others
+ * (a line moved, "re-read the requests") are signals for this service's own subscriptions.
+ */
+export function loggedAs(event: DomainEvent): LoggedEvent | null {
+  switch (event.topic) {
+    case 'queueChanged':
+      return { type: event.kind, queueType: event.queueType, userId: event.userId, entryId: event.entryId, subjectId: null };
+    case 'callbackDue':
+      return { type: 'CALLBACK_DUE', queueType: null, userId: null, entryId: null, subjectId: event.callbackId };
+    case 'callRequestUpdated':
+      return event.requestId === null ? null : { type: 'CALL_REQUEST_UPDATED', queueType: null, userId: null, entryId: null, subjectId: event.requestId };
+    case 'conversionRecorded':
+      return { type: 'CONVERSION_RECORDED', queueType: null, userId: null, entryId: null, subjectId: event.conversionId };
+    case 'migrationProgress':
+      return { type: 'MIGRATION_PROGRESS', queueType: null, userId: null, entryId: null, subjectId: event.runId };
+    default:
+      return null;
+  }
+}
+
+/** pg_notify payloads are limited to 8000 bytes; ours are a few ids. The log row goes in the same statement. */
 export const pgNotifyPublisher: EventPublisher = {
   async publish(em, event) {
     const payload = JSON.stringify({ ...event, at: new Date().toISOString() });
-    await notify(em, EVENT_CHANNEL, payload);
+    const logged = loggedAs(event);
+    if (logged) await logAndNotify(em, EVENT_CHANNEL, payload, logged);
+    else await notify(em, EVENT_CHANNEL, payload);
   },
 };

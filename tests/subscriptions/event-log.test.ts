@@ -1,0 +1,75 @@
+import { seed } from '../support/seed.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * The event log: written with every change, read by cursor, and never skipping an event whose
+ * transaction commits after later ones.
+ */
+let server: TestServer;
+let s: ReturnType<typeof seed>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  s = seed(server.db);
+});
+afterAll(() => server.close());
+
+const PAGE = `query($a: String, $t: [EventType!], $u: ID, $n: Int) { events(after: $a, types: $t, userId: $u, first: $n) {
+  endCursor hasMore events { cursor type queueType userId entryId } } }`;
+const page = async (variables: Record<string, unknown> = {}) => (await server.admin.data(PAGE, variables)).events;
+const enqueue = async () => {
+  const u = await s.claimant();
+  const e = (await server.admin.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) })).enqueueUser;
+  return { userId: String(u), entryId: e.id };
+};
+
+/** Every event after `cursor`, page by page. */
+async function drain(cursor: string | null, n = 2) {
+  const all: any[] = [];
+  for (;;) {
+    const p = await page({ a: cursor, n });
+    all.push(...p.events);
+    cursor = p.endCursor;
+    if (!p.hasMore) return { all, cursor };
+  }
+}
+
+it('records each change in the transaction that made it, and pages through it by cursor, filtered by type and claimant', async () => {
+  const start = (await drain(null)).cursor;
+  const a = await enqueue();
+  const b = await enqueue();
+  await server.admin.data(`mutation($u: ID!) { removeFromQueue(userId: $u, reason: "test") { id } }`, { u: a.userId });
+  const { all, cursor } = await drain(start);
+  expect(all.map((e) => [e.type, e.userId])).toEqual([['ENTRY_ADDED', a.userId], ['ENTRY_ADDED', b.userId], ['ENTRY_REMOVED', a.userId]]);
+  expect(all[0]).toMatchObject({ queueType: 'UNSIGNED_USERS', entryId: a.entryId });
+  expect((await page({ a: cursor })).events).toEqual([]);
+  expect((await page({ a: cursor })).endCursor).toBe(cursor); // nothing new: the same cursor back
+  expect((await page({ a: start, t: ['ENTRY_REMOVED'] })).events.map((e: any) => e.userId)).toEqual([a.userId]);
+  expect((await page({ a: start, u: b.userId })).events.map((e: any) => e.type)).toEqual(['ENTRY_ADDED']);
+  // A refused change writes no event.
+  await server.admin.request(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: '987654' });
+  expect((await page({ a: cursor })).events).toEqual([]);
+  expect(await server.admin.errorCode(PAGE, { a: 'bm90LWEtY3Vyc29y' })).toBe('BAD_USER_INPUT');
+});
+
+it('never skips an event that commits late: a transaction held open holds back newer events, then all come in order', async () => {
+  const start = (await drain(null)).cursor;
+  const late = await server.db.connect();
+  try {
+    // A change that began first and commits last (as a slow writer's would).
+    await late.query('BEGIN');
+    await late.query(`INSERT INTO event_log (type, user_id) VALUES ('ENTRY_UPDATED', 424242)`);
+    const first = await enqueue();   // commits while the slow one is open
+    const second = await enqueue();
+    // The newer events are committed, but handing them out now would move a cursor past the open one.
+    const held = await drain(start);
+    expect(held.all).toEqual([]);
+    await late.query('COMMIT');
+    const { all } = await drain(held.cursor);
+    expect(all.map((e) => [e.type, e.userId])).toEqual([
+      ['ENTRY_UPDATED', '424242'], ['ENTRY_ADDED', first.userId], ['ENTRY_ADDED', second.userId],
+    ]);
+  } finally {
+    await late.end();
+  }
+});
