@@ -1,5 +1,6 @@
 import { seed } from '../support/seed.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.js';
+import { connect } from '../support/subscriber.js';
 
 /**
  * The event log: written with every change, read by cursor, and never skipping an event whose
@@ -71,5 +72,39 @@ it('never skips an event that commits late: a transaction held open holds back n
     ]);
   } finally {
     await late.end();
+  }
+});
+
+it('eventLog resumes from the last cursor with no gap and no duplicate, also across a lost change feed', async () => {
+  const start = (await drain(null)).cursor;
+  const first = connect(server.app.url, TEST_ADMIN_KEY);
+  const stream = first.subscribe(`subscription($a: String) { eventLog(after: $a, types: [ENTRY_ADDED]) { cursor type userId } }`, { a: start });
+  const a = await enqueue();
+  const b = await enqueue();
+  const got = [(await stream.next(5000)).data.eventLog, (await stream.next(5000)).data.eventLog];
+  expect(got.map((e) => e.userId)).toEqual([a.userId, b.userId]);
+  await first.dispose();
+
+  // Disconnected: a change is made; then the service loses its LISTEN connection and another is made.
+  const missed = await enqueue();
+  const second = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const resumed = second.subscribe(`subscription($a: String) { eventLog(after: $a, types: [ENTRY_ADDED]) { cursor userId } }`, { a: got[1].cursor });
+    expect((await resumed.next(5000)).data.eventLog.userId).toBe(missed.userId);
+    await server.db.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'callqueue-listener' AND datname = current_database()`);
+    const during = await enqueue();
+    expect((await resumed.next(8000)).data.eventLog.userId).toBe(during.userId);
+    const after = await enqueue();
+    expect((await resumed.next(5000)).data.eventLog.userId).toBe(after.userId);
+    expect(resumed.pending()).toBe(0);
+  } finally {
+    await second.dispose();
+  }
+  const third = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const refused = await third.subscribe(`subscription { eventLog(after: "bm9wZQ") { cursor } }`).next();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  } finally {
+    await third.dispose();
   }
 });

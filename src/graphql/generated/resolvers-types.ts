@@ -2112,6 +2112,13 @@ export type Subscription = {
   callbackDue: Callback;
   /** Every conversion as it is recorded. */
   conversionRecorded: Conversion;
+  /**
+   * The event log followed live (VIEWER and above): from `after` — the cursor of the last event
+   * you processed — every later event in log order, then each new one as it becomes ready; from
+   * now when `after` is absent. Reconnect with your last cursor and you get exactly what you
+   * missed: no gap, no duplicate, even if this instance's change feed dropped meanwhile.
+   */
+  eventLog: LoggedEvent;
   /** The lines at once, then again after each change: a call started or ended, a request queued or left (at most once a second). */
   lineStatusChanged: LineStatus;
   /** The state of this instance's event stream at once, then each time it changes (for a connection indicator and resyncs). */
@@ -2144,6 +2151,19 @@ export type SubscriptionCallRequestUpdatedArgs = {
  */
 export type SubscriptionCallbackDueArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionEventLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  types?: InputMaybe<Array<EventType>>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -3191,6 +3211,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
   conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
+  eventLog?: SubscriptionResolver<ResolversTypes['LoggedEvent'], "eventLog", ParentType, ContextType, Partial<SubscriptionEventLogArgs>>;
   lineStatusChanged?: SubscriptionResolver<ResolversTypes['LineStatus'], "lineStatusChanged", ParentType, ContextType>;
   liveStatus?: SubscriptionResolver<ResolversTypes['LiveStatus'], "liveStatus", ParentType, ContextType>;
   migrationProgress?: SubscriptionResolver<ResolversTypes['MigrationRun'], "migrationProgress", ParentType, ContextType, RequireFields<SubscriptionMigrationProgressArgs, 'runId'>>;

@@ -1,4 +1,6 @@
-import { readEvents, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
+import { decodeEventCursor, followLog, readEvents, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
+import { Mailbox } from '../../modules/events/mailbox.js';
+import { badInput } from '../../modules/errors.js';
 import { parseUserId } from '../../modules/ids.js';
 import { checkPageSize } from '../../modules/pagination.js';
 import { requireRole } from '../auth.js';
@@ -15,6 +17,37 @@ export const eventResolvers: Resolvers = {
         after: after ?? null, types: types?.length ? types : null, userId: userId ? parseUserId(userId) : null,
         first: checkPageSize(first, 100, ctx.config.MAX_PAGE_SIZE),
       });
+    },
+  },
+  Subscription: {
+    eventLog: {
+      subscribe: (_, { after, types, userId }, ctx) => {
+        requireRole(ctx, 'VIEWER');
+        const live = ctx.live;
+        if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
+        if (after) decodeEventCursor(after); // a bad cursor is refused before anything runs
+        const user = userId ? String(parseUserId(userId)) : null;
+        const wanted = types?.length ? new Set<string>(types) : null;
+        // Wake-ups: any change announced (or a resync after the LISTEN connection came back),
+        // coalesced; the log itself says what happened.
+        let unsubscribe = () => {};
+        const wakes = new Mailbox<true>({ limit: 1, coalesce: { minIntervalMs: 20 }, onClose: () => unsubscribe() });
+        unsubscribe = live.hub.on((s) => { if (s.topic !== 'liveStatus') wakes.push(true); });
+        let timer: NodeJS.Timeout | null = null;
+        const recheck = () => { timer ??= setTimeout(() => { timer = null; wakes.push(true); }, 200); };
+        const stream = followLog(() => ctx.em.fork(), wakes, after ?? null,
+          (e) => (!wanted || wanted.has(e.type)) && (!user || String(e.user_id) === user), recheck);
+        const close = async () => {
+          if (timer) clearTimeout(timer);
+          await wakes.return();
+        };
+        return {
+          next: () => stream.next().then((r) => (r.done ? r : { value: { eventLog: r.value }, done: false })),
+          return: async () => { await close(); return stream.return(undefined as never); },
+          throw: async (error: unknown) => { await close(); return stream.throw(error); },
+          [Symbol.asyncIterator]() { return this; },
+        } as AsyncIterableIterator<{ eventLog: Row }>;
+      },
     },
   },
   LoggedEvent: {

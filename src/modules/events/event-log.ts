@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors.js';
-import { eventsAfter, type EventRow } from './events.sql.js';
+import { eventsAfter, eventsHeldBack, logPosition, type EventRow } from './events.sql.js';
 
 /** A cursor is the (txid, id) of an event, opaque to clients. */
 export function encodeEventCursor(txid: string, id: number | string): string {
   return Buffer.from(`${txid}:${id}`).toString('base64url');
 }
 
-function decodeEventCursor(cursor: string): { txid: string; id: number } {
+export function decodeEventCursor(cursor: string): { txid: string; id: number } {
   const match = /^(\d{1,20}):(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) throw badInput('after is not a cursor of the event log');
   return { txid: match[1]!, id: Number(match[2]) };
@@ -30,4 +30,29 @@ export async function readEvents(
   const rows = await eventsAfter(em, after, { types: args.types, userId: args.userId }, args.first + 1);
   const events = rows.slice(0, args.first).map((r) => ({ ...r, cursor: encodeEventCursor(r.txid, r.id) }));
   return { events, endCursor: events.at(-1)?.cursor ?? args.after, hasMore: rows.length > args.first };
+}
+
+/**
+ * The log followed from a cursor (or from now): each wake-up reads what follows the stream's
+ * own cursor, in log order, so a client resuming from its last cursor gets exactly what it
+ * missed — no gap, no duplicate — and a wake-up lost with a LISTEN connection is made good by
+ * the next one. While events exist that the horizon still holds back, it looks again shortly.
+ */
+export async function* followLog(
+  em: () => EntityManager, wakes: AsyncIterator<unknown>, after: string | null, filter: (e: EventRow) => boolean,
+  recheck: () => void,
+): AsyncGenerator<LoggedEventRecord> {
+  let cursor = after ? decodeEventCursor(after) : (await logPosition(em())) ?? { txid: '0', id: 0 };
+  for (;;) {
+    for (;;) {
+      const rows = await eventsAfter(em(), cursor, { types: null, userId: null }, 500);
+      for (const row of rows) {
+        cursor = { txid: row.txid, id: Number(row.id) };
+        if (filter(row)) yield { ...row, cursor: encodeEventCursor(row.txid, row.id) };
+      }
+      if (rows.length < 500) break;
+    }
+    if (await eventsHeldBack(em(), cursor)) recheck();
+    if ((await wakes.next()).done) return;
+  }
 }

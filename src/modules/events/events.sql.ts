@@ -60,3 +60,17 @@ export async function pruneEvents(em: EntityManager, retentionDays: number): Pro
     WITH gone AS (DELETE FROM event_log WHERE at < now() - make_interval(days => ${retentionDays}) RETURNING 1) SELECT count(*)::int AS n FROM gone`);
   return rows[0]!.n;
 }
+
+/* logPosition: the last event handed out now (below the snapshot xmin), as a cursor's parts; null for an empty log. */
+export async function logPosition(em: EntityManager): Promise<{ txid: string; id: number } | null> {
+  const rows = await queryRows<{ txid: string; id: number }>(em, sql`/* logPosition */
+    SELECT txid::text AS txid, id FROM event_log WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid DESC, id DESC LIMIT 1`);
+  return rows[0] ?? null;
+}
+
+/* eventsHeldBack: whether events after the cursor exist that are not handed out yet (an older transaction still runs). */
+export async function eventsHeldBack(em: EntityManager, after: { txid: string; id: number }): Promise<boolean> {
+  const rows = await queryRows<{ held: boolean }>(em, sql`/* eventsHeldBack */
+    SELECT EXISTS (SELECT 1 FROM event_log WHERE (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)) AS held`);
+  return rows[0]!.held;
+}
