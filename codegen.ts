@@ -70,7 +70,7 @@ const config: CodegenConfig = {
           QueueTransition: model('queue/transitions', 'QueueTransition'),
           ApiKey: model('auth/api-keys.sql', 'ApiKeyRecord'),
           Eligibility: model('queue/diagnostics', 'EligibilityReport'),
-          EventPage: model('events/event-log', 'EventPage'),
+          EventConnection: model('events/event-log', 'EventPage'),
           LoggedEvent: model('events/event-log', 'LoggedEventRecord'),
           QueueDiagnostics: model('queue/diagnostics', 'QueueDiagnostics'),
           ApiKeyCreated: model('auth/api-keys', 'CreatedKey'),

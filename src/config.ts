@@ -54,7 +54,7 @@ const schema = z.object({
   /** The lease job: lapsed assignments back to pending (every 5 s: within 10 s of lapsing). */
   LEASE_JOB_CRON: cronExpression.default('*/5 * * * * *'),
   /** Events older than this leave the event log (the retention job, hourly). */
-  EVENT_RETENTION_DAYS: positiveInt(30),
+  EVENT_RETENTION_DAYS: positiveInt(7),
   /** The sample job: each queue's figures once a minute, for the console's charts over time. */
   QUEUE_SAMPLE_CRON: cronExpression.default('* * * * *'),
   /** Samples older than this are deleted by the sample job. */

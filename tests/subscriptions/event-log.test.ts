@@ -16,8 +16,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const PAGE = `query($a: String, $t: [EventType!], $u: ID, $n: Int) { events(after: $a, types: $t, userId: $u, first: $n) {
-  endCursor hasMore events { cursor type queueType userId entryId } } }`;
-const page = async (variables: Record<string, unknown> = {}) => (await server.admin.data(PAGE, variables)).events;
+  pageInfo { endCursor hasNextPage } nodes { id cursor type queueType userId entryId } } }`;
+/** A page as { events, endCursor, hasMore }. */
+const page = async (variables: Record<string, unknown> = {}) => {
+  const c = (await server.admin.data(PAGE, variables)).events;
+  return { events: c.nodes, endCursor: c.pageInfo.endCursor, hasMore: c.pageInfo.hasNextPage };
+};
 const enqueue = async () => {
   const u = await s.claimant();
   const e = (await server.admin.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) })).enqueueUser;
@@ -51,6 +55,11 @@ it('records each change in the transaction that made it, and pages through it by
   await server.admin.request(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: '987654' });
   expect((await page({ a: cursor })).events).toEqual([]);
   expect(await server.admin.errorCode(PAGE, { a: 'bm90LWEtY3Vyc29y' })).toBe('BAD_USER_INPUT');
+  // A cursor whose event the retention deleted: refused, naming the oldest cursor still kept.
+  const [oldest] = await server.db.sql(`SELECT txid::text AS txid, id FROM event_log ORDER BY txid, id LIMIT 1`);
+  await server.db.sql(`DELETE FROM event_log WHERE txid = $1::xid8 AND id = $2`, [oldest!.txid, oldest!.id]);
+  const expired = await server.admin.request(PAGE, { a: Buffer.from(`${oldest!.txid}:${oldest!.id}`).toString('base64url') });
+  expect(expired.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', oldestCursor: expect.any(String) }, message: expect.stringMatching(/older than the event log keeps/) });
 });
 
 it('never skips an event that commits late: a transaction held open holds back newer events, then all come in order', async () => {

@@ -665,15 +665,18 @@ export type EntryStatus =
   /** Taken out of the queue (invalid, transitioned, converted or removed by hand). */
   | 'removed';
 
-/** A page of the event log. */
-export type EventPage = {
-  __typename?: 'EventPage';
-  /** The cursor to pass as `after` next time: the last event's, or the one given when nothing new is ready. */
-  endCursor?: Maybe<Scalars['String']['output']>;
-  /** The events after the cursor, oldest first. */
-  events: Array<LoggedEvent>;
-  /** True when more events are ready now (ask again at once). */
-  hasMore: Scalars['Boolean']['output'];
+/** A page of the event log (a Relay connection), oldest first. */
+export type EventConnection = {
+  __typename?: 'EventConnection';
+  /** The events of this page with their cursors. */
+  edges: Array<LoggedEventEdge>;
+  /** The events of this page. */
+  nodes: Array<LoggedEvent>;
+  /**
+   * hasNextPage: more events are ready now (ask again at once). endCursor: the cursor to pass as
+   * `after` next time — the last event's, or the one given when nothing new is ready.
+   */
+  pageInfo: PageInfo;
 };
 
 /** What happened, as the event log records it. */
@@ -819,6 +822,8 @@ export type LoggedEvent = {
   cursor: Scalars['String']['output'];
   /** The queue entry, for queue events. */
   entryId?: Maybe<Scalars['ID']['output']>;
+  /** The event's id (the same on every delivery of it). */
+  id: Scalars['ID']['output'];
   /** The migration run, for MIGRATION_PROGRESS. */
   migrationRunId?: Maybe<Scalars['ID']['output']>;
   /** The queue, for queue events. */
@@ -827,6 +832,15 @@ export type LoggedEvent = {
   type: EventType;
   /** The claimant, for queue events. */
   userId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** An event with its cursor. */
+export type LoggedEventEdge = {
+  __typename?: 'LoggedEventEdge';
+  /** Pass it as `after` to read what follows this event. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: LoggedEvent;
 };
 
 /** Something the copy cannot take as it is, and what it will do about it. */
@@ -1604,7 +1618,7 @@ export type Query = {
    * late — a transaction still open holds back the events of newer ones until it ends. Poll
    * with the endCursor of the previous page; at-least-once: keep the last cursor you processed.
    */
-  events: EventPage;
+  events: EventConnection;
   /** The lines now: limit, active calls, waiting requests and estimated waits. */
   lineStatus: LineStatus;
   /** ADMIN. One migration run. */
@@ -2399,7 +2413,7 @@ export type ResolversTypes = {
   EligibilityVerdict: EligibilityVerdict;
   EnqueueInput: EnqueueInput;
   EntryStatus: null;
-  EventPage: ResolverTypeWrapper<EventPageModel>;
+  EventConnection: ResolverTypeWrapper<EventPageModel>;
   EventType: EventType;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -2411,6 +2425,7 @@ export type ResolversTypes = {
   LineStatus: ResolverTypeWrapper<LineFiguresModel>;
   LiveStatus: ResolverTypeWrapper<LiveStatus>;
   LoggedEvent: ResolverTypeWrapper<LoggedEventRecordModel>;
+  LoggedEventEdge: ResolverTypeWrapper<Omit<LoggedEventEdge, 'node'> & { node: ResolversTypes['LoggedEvent'] }>;
   MigrationConflict: ResolverTypeWrapper<MigrationConflict>;
   MigrationConflictKind: MigrationConflictKind;
   MigrationCounts: ResolverTypeWrapper<MigrationCounts>;
@@ -2499,7 +2514,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Eligibility: EligibilityReportModel;
   EnqueueInput: EnqueueInput;
-  EventPage: EventPageModel;
+  EventConnection: EventPageModel;
   Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   InitiateCallInput: InitiateCallInput;
@@ -2509,6 +2524,7 @@ export type ResolversParentTypes = {
   LineStatus: LineFiguresModel;
   LiveStatus: LiveStatus;
   LoggedEvent: LoggedEventRecordModel;
+  LoggedEventEdge: Omit<LoggedEventEdge, 'node'> & { node: ResolversParentTypes['LoggedEvent'] };
   MigrationConflict: MigrationConflict;
   MigrationCounts: MigrationCounts;
   MigrationFlags: MigrationFlags;
@@ -2798,10 +2814,10 @@ export type EligibilityResolvers<ContextType = GraphQLContext, ParentType extend
 
 export type EntryStatusResolvers = { ASSIGNED: 'assigned', COMPLETED: 'completed', PENDING: 'pending', REMOVED: 'removed' };
 
-export type EventPageResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventPage'] = ResolversParentTypes['EventPage']> = {
-  endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  events?: Resolver<Array<ResolversTypes['LoggedEvent']>, ParentType, ContextType>;
-  hasMore?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+export type EventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['EventConnection'] = ResolversParentTypes['EventConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['LoggedEventEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['LoggedEvent']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
 };
 
 export type InitiateCallResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InitiateCallResult'] = ResolversParentTypes['InitiateCallResult']> = {
@@ -2844,10 +2860,16 @@ export type LoggedEventResolvers<ContextType = GraphQLContext, ParentType extend
   conversionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   entryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   migrationRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   queueType?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
   userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
+export type LoggedEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LoggedEventEdge'] = ResolversParentTypes['LoggedEventEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['LoggedEvent'], ParentType, ContextType>;
 };
 
 export type MigrationConflictResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MigrationConflict'] = ResolversParentTypes['MigrationConflict']> = {
@@ -3092,7 +3114,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
   eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'userId'>>;
-  events?: Resolver<ResolversTypes['EventPage'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
+  events?: Resolver<ResolversTypes['EventConnection'], ParentType, ContextType, RequireFields<QueryEventsArgs, 'first'>>;
   lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
   migrationRun?: Resolver<Maybe<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<QueryMigrationRunArgs, 'id'>>;
   migrationStatus?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType>;
@@ -3297,12 +3319,13 @@ export type Resolvers<ContextType = GraphQLContext> = {
   DateTime?: GraphQLScalarType;
   Eligibility?: EligibilityResolvers<ContextType>;
   EntryStatus?: EntryStatusResolvers;
-  EventPage?: EventPageResolvers<ContextType>;
+  EventConnection?: EventConnectionResolvers<ContextType>;
   InitiateCallResult?: InitiateCallResultResolvers<ContextType>;
   LeaseCounts?: LeaseCountsResolvers<ContextType>;
   LineStatus?: LineStatusResolvers<ContextType>;
   LiveStatus?: LiveStatusResolvers<ContextType>;
   LoggedEvent?: LoggedEventResolvers<ContextType>;
+  LoggedEventEdge?: LoggedEventEdgeResolvers<ContextType>;
   MigrationConflict?: MigrationConflictResolvers<ContextType>;
   MigrationCounts?: MigrationCountsResolvers<ContextType>;
   MigrationFlags?: MigrationFlagsResolvers<ContextType>;

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors.js';
-import { eventsAfter, eventsHeldBack, logPosition, type EventRow } from './events.sql.js';
+import { eventExists, eventsAfter, eventsHeldBack, logPosition, oldestEvent, type EventRow } from './events.sql.js';
 
 /** A cursor is the (txid, id) of an event, opaque to clients. */
 export function encodeEventCursor(txid: string, id: number | string): string {
@@ -17,9 +17,18 @@ export function decodeEventCursor(cursor: string): { txid: string; id: number } 
 export type LoggedEventRecord = EventRow & { cursor: string };
 
 export interface EventPage {
-  events: LoggedEventRecord[];
-  endCursor: string | null;
-  hasMore: boolean;
+  edges: { cursor: string; node: LoggedEventRecord }[];
+  nodes: LoggedEventRecord[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** A cursor whose event the retention has deleted cannot be resumed without a gap: refused, naming the oldest cursor. */
+async function refuseExpired(em: EntityManager, after: { txid: string; id: number }): Promise<void> {
+  const oldest = await oldestEvent(em);
+  if (oldest && (BigInt(after.txid) < BigInt(oldest.txid) || (after.txid === oldest.txid && after.id < Number(oldest.id))) && !(await eventExists(em, after))) {
+    throw badInput(`after is older than the event log keeps (EVENT_RETENTION_DAYS): events after it were deleted; the oldest cursor available is ${encodeEventCursor(oldest.txid, oldest.id)}`,
+      { oldestCursor: encodeEventCursor(oldest.txid, oldest.id) });
+  }
 }
 
 /** events(after, types, userId, first): a page of the log, commit-safe (see eventsAfter). */
@@ -27,9 +36,13 @@ export async function readEvents(
   em: EntityManager, args: { after: string | null; types: string[] | null; userId: number | null; first: number },
 ): Promise<EventPage> {
   const after = args.after ? decodeEventCursor(args.after) : { txid: '0', id: 0 };
+  if (args.after) await refuseExpired(em, after);
   const rows = await eventsAfter(em, after, { types: args.types, userId: args.userId }, args.first + 1);
-  const events = rows.slice(0, args.first).map((r) => ({ ...r, cursor: encodeEventCursor(r.txid, r.id) }));
-  return { events, endCursor: events.at(-1)?.cursor ?? args.after, hasMore: rows.length > args.first };
+  const nodes = rows.slice(0, args.first).map((r) => ({ ...r, cursor: encodeEventCursor(r.txid, r.id) }));
+  return {
+    edges: nodes.map((node) => ({ cursor: node.cursor, node })), nodes,
+    pageInfo: { hasNextPage: rows.length > args.first, endCursor: nodes.at(-1)?.cursor ?? args.after },
+  };
 }
 
 /**
@@ -43,6 +56,7 @@ export async function* followLog(
   recheck: () => void,
 ): AsyncGenerator<LoggedEventRecord> {
   let cursor = after ? decodeEventCursor(after) : (await logPosition(em())) ?? { txid: '0', id: 0 };
+  if (after) await refuseExpired(em(), cursor);
   for (;;) {
     for (;;) {
       const rows = await eventsAfter(em(), cursor, { types: null, userId: null }, 500);

@@ -74,3 +74,17 @@ export async function eventsHeldBack(em: EntityManager, after: { txid: string; i
     SELECT EXISTS (SELECT 1 FROM event_log WHERE (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)) AS held`);
   return rows[0]!.held;
 }
+
+/* oldestEvent: the first event the log still keeps. */
+export async function oldestEvent(em: EntityManager): Promise<{ txid: string; id: number } | null> {
+  const rows = await queryRows<{ txid: string; id: number }>(em, sql`/* oldestEvent */
+    SELECT txid::text AS txid, id FROM event_log ORDER BY txid, id LIMIT 1`);
+  return rows[0] ?? null;
+}
+
+/* eventExists */
+export async function eventExists(em: EntityManager, at: { txid: string; id: number }): Promise<boolean> {
+  const rows = await queryRows<{ found: boolean }>(em, sql`/* eventExists */
+    SELECT EXISTS (SELECT 1 FROM event_log WHERE txid = ${at.txid}::xid8 AND id = ${at.id}) AS found`);
+  return rows[0]!.found;
+}
