@@ -11,9 +11,10 @@ const DASHBOARD = `query($n: Int!) { queues { type entries(first: $n) { nodes {
 let server: TestServer;
 
 beforeAll(async () => {
-  // The counter is per instance: the migration-phase poll (every second by default) would add
-  // its statement to whichever query it happens to overlap, so this instance polls hourly.
-  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000' });
+  // The counter is per instance: the migration-phase poll (every second by default) and the
+  // periodic jobs would add their statements to whichever query they happen to overlap, so this
+  // instance polls hourly and runs no job.
+  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
   const s = seed(server.db);
   const agents = [];
   for (let i = 0; i < 5; i += 1) agents.push(await s.agent());

@@ -28,6 +28,35 @@ const enqueue = async () => {
   return { userId: String(u), entryId: e.id };
 };
 
+/**
+ * The log's end, once it has caught up with now: xmin is cluster-wide, so transactions of other
+ * test files' databases (running in parallel on the same cluster) can hold events back a moment.
+ */
+async function caughtUp(): Promise<string> {
+  const marker = await enqueue();
+  let cursor: string | null = null;
+  for (let tries = 0; tries < 100; tries += 1) {
+    const { all, cursor: end } = await drain(cursor);
+    cursor = end;
+    if (all.some((e) => e.userId === marker.userId)) return cursor!;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the event log did not catch up');
+}
+
+/** Events after `cursor` until `done` says enough (polling: older transactions may hold them back a moment). */
+async function until(cursor: string | null, done: (all: any[]) => boolean) {
+  const all: any[] = [];
+  for (let tries = 0; tries < 100; tries += 1) {
+    const page = await drain(cursor);
+    all.push(...page.all);
+    cursor = page.cursor;
+    if (done(all)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { all, cursor };
+}
+
 /** Every event after `cursor`, page by page. */
 async function drain(cursor: string | null, n = 2) {
   const all: any[] = [];
@@ -40,11 +69,11 @@ async function drain(cursor: string | null, n = 2) {
 }
 
 it('records each change in the transaction that made it, and pages through it by cursor, filtered by type and claimant', async () => {
-  const start = (await drain(null)).cursor;
+  const start = await caughtUp();
   const a = await enqueue();
   const b = await enqueue();
   await server.admin.data(`mutation($u: ID!) { removeFromQueue(userId: $u, reason: "test") { id } }`, { u: a.userId });
-  const { all, cursor } = await drain(start);
+  const { all, cursor } = await until(start, (events) => events.length >= 3);
   expect(all.map((e) => [e.type, e.userId])).toEqual([['ENTRY_ADDED', a.userId], ['ENTRY_ADDED', b.userId], ['ENTRY_REMOVED', a.userId]]);
   expect(all[0]).toMatchObject({ queueType: 'UNSIGNED_USERS', entryId: a.entryId });
   expect((await page({ a: cursor })).events).toEqual([]);
@@ -63,7 +92,7 @@ it('records each change in the transaction that made it, and pages through it by
 });
 
 it('never skips an event that commits late: a transaction held open holds back newer events, then all come in order', async () => {
-  const start = (await drain(null)).cursor;
+  const start = await caughtUp();
   const late = await server.db.connect();
   try {
     // A change that began first and commits last (as a slow writer's would).
@@ -75,7 +104,7 @@ it('never skips an event that commits late: a transaction held open holds back n
     const held = await drain(start);
     expect(held.all).toEqual([]);
     await late.query('COMMIT');
-    const { all } = await drain(held.cursor);
+    const { all } = await until(held.cursor, (events) => events.length >= 3);
     expect(all.map((e) => [e.type, e.userId])).toEqual([
       ['ENTRY_UPDATED', '424242'], ['ENTRY_ADDED', first.userId], ['ENTRY_ADDED', second.userId],
     ]);
@@ -85,7 +114,7 @@ it('never skips an event that commits late: a transaction held open holds back n
 });
 
 it('eventLog resumes from the last cursor with no gap and no duplicate, also across a lost change feed', async () => {
-  const start = (await drain(null)).cursor;
+  const start = await caughtUp();
   const first = connect(server.app.url, TEST_ADMIN_KEY);
   const stream = first.subscribe(`subscription($a: String) { eventLog(after: $a, types: [ENTRY_ADDED]) { cursor type userId } }`, { a: start });
   const a = await enqueue();

@@ -20,13 +20,15 @@ export interface TestServer {
 /**
  * Tests seed entries with the priorities they need: the periodic jobs that rewrite them
  * (repopulation, the priority refresh) are off unless a test switches them on or calls them.
- * Rate limits are off too, unless a test sets them.
+ * Rate limits, the lease job and the queue samples are off too, unless a test sets them.
  */
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({
     PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', REPOPULATE_CRON: '', PRIORITY_REFRESH_CRON: '', ADMIN_API_KEY: TEST_ADMIN_KEY,
     // Tests drive one key hard on purpose; the limits have tests of their own.
     RATE_LIMIT_PER_MINUTE: '0', MAX_WS_CONNECTIONS_PER_KEY: '1000',
+    // Jobs whose statements would land inside measured requests: on where a test asks.
+    LEASE_JOB_CRON: '', QUEUE_SAMPLE_CRON: '',
     DB_POOL_SIZE: '10', ...env,
   });
 }
