@@ -18,7 +18,7 @@ export const WALLBOARD = `query Wallboard($dayStart: DateTime!, $dueFrom: DateTi
   lineStatus { ${LINE_FIELDS} }
   conversionStats(from: $dayStart) { total }
   queueHistory(hours: 24) { at queueType depth }
-  activity(hours: 24, bucketMinutes: 5) { from calls conversions }
+  activity(hours: 24, bucketMinutes: 5) { from claims conversions }
   agents { ${AGENT_FIELDS} }
   ...DueCallbacks
 }

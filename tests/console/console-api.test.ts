@@ -117,12 +117,15 @@ it('keeps one sample a minute per queue across instances, and draws activity per
     await other.close();
   }
   const { queueHistory, activity } = await server.admin.data(`{ queueHistory(hours: 1) { at queueType depth assignedCount }
-    activity(hours: 3, bucketMinutes: 60) { from calls conversions } }`);
+    activity(hours: 3, bucketMinutes: 60) { from claims calls conversions } }`);
   const [{ depth }] = await server.db.sql(`SELECT count(*)::int AS depth FROM unsigned_users_queue WHERE status = 'pending'`) as [{ depth: number }];
   expect(queueHistory.find((q: any) => q.queueType === 'UNSIGNED_USERS').depth).toBe(depth);
   expect(activity.length).toBeGreaterThanOrEqual(3);
   expect(activity.reduce((n: number, b: any) => n + b.calls, 0)).toBeGreaterThanOrEqual(2);
   expect(activity.reduce((n: number, b: any) => n + b.conversions, 0)).toBeGreaterThanOrEqual(1);
+  // Claims come from the event log: the earlier tests' claims are counted.
+  const [{ claims }] = await server.db.sql(`SELECT count(*)::int AS claims FROM event_log WHERE type = 'ENTRY_ASSIGNED'`) as [{ claims: number }];
+  expect(activity.reduce((n: number, b: any) => n + b.claims, 0)).toBe(claims);
   for (const bad of ['queueHistory(hours: 0) { at }', 'queueHistory(hours: 169) { at }', 'activity(bucketMinutes: 7) { from }']) {
     expect(await server.admin.errorCode(`{ ${bad} }`)).toBe('BAD_USER_INPUT');
   }

@@ -135,11 +135,11 @@ export function Wallboard() {
   }));
 
   const depth = useMemo(() => (data ? depthSeries(data.queueHistory, data.queues) : null), [data?.queueHistory, data?.queues]);
-  const activity = useMemo(() => (data ? [data.activity.map((b) => Date.parse(b.from) / 1000), data.activity.map((b) => b.calls), data.activity.map((b) => b.conversions)] : null), [data?.activity]);
+  const activity = useMemo(() => (data ? [data.activity.map((b) => Date.parse(b.from) / 1000), data.activity.map((b) => b.claims), data.activity.map((b) => b.conversions)] : null), [data?.activity]);
 
   if (error && !data) return html`<${Failure} error=${error} retry=${load} />`;
   if (!data) return html`<p class="boot">Loading the wallboard…</p>`;
-  const totals = data.activity.reduce((t, b) => ({ calls: t.calls + b.calls, conversions: t.conversions + b.conversions }), { calls: 0, conversions: 0 });
+  const totals = data.activity.reduce((t, b) => ({ claims: t.claims + b.claims, conversions: t.conversions + b.conversions }), { claims: 0, conversions: 0 });
   return html`<div class="wallboard">
     <h1 class="sr-only">Wallboard</h1>
     ${error ? html`<${Failure} error=${error} retry=${load} compact />` : null}
@@ -149,16 +149,16 @@ export function Wallboard() {
       <section class="panel" aria-labelledby="conv-title">
         <h2 id="conv-title">Conversions</h2>
         <div class="metrics"><div class="metric big"><strong data-metric="conversions-today">${data.conversionStats.total}</strong><span>today</span></div>
-          <${Metric} id="calls-24h" value=${count(totals.calls)} label="calls, 24 h" /></div>
+          <${Metric} id="claims-24h" value=${count(totals.claims)} label="claims, 24 h" /></div>
       </section>
     </div>
     <div class="grid charts">
       <section class="panel"><${Chart} title="Waiting per queue, last 24 hours" data=${depth}
         summary=${`Queue depth over the last 24 hours; now ${data.queues.map((q) => `${QUEUE_LABEL[q.type]} ${q.depth}`).join(', ')}`}
         series=${[{ label: QUEUE_LABEL.UNSIGNED_USERS, color: '#2563eb' }, { label: QUEUE_LABEL.OUTSTANDING_REQUESTS, color: '#d97706' }]} /></section>
-      <section class="panel"><${Chart} title="Calls and conversions per 5 minutes, last 24 hours" data=${activity} bars
-        summary=${`${totals.calls} calls and ${totals.conversions} conversions in the last 24 hours`}
-        series=${[{ label: 'Calls', color: '#64748b' }, { label: 'Conversions', color: '#16a34a' }]} /></section>
+      <section class="panel"><${Chart} title="Claims and conversions per 5 minutes, last 24 hours" data=${activity} bars
+        summary=${`${totals.claims} claims and ${totals.conversions} conversions in the last 24 hours`}
+        series=${[{ label: 'Claims', color: '#64748b' }, { label: 'Conversions', color: '#16a34a' }]} /></section>
     </div>
     <div class="grid two">
       <section class="panel" aria-labelledby="agents-title"><h2 id="agents-title">Agents</h2><${Agents} agents=${data.agents} /></section>

@@ -41,8 +41,10 @@ export type Scalars = {
 /** Work done in one time bucket. */
 export type ActivityBucket = {
   __typename?: 'ActivityBucket';
-  /** Calls started in the bucket (call sessions: each claim worked ends in one). */
+  /** Calls started in the bucket (call sessions). */
   calls: Scalars['Int']['output'];
+  /** Claims in the bucket (entries assigned to agents, from the event log: kept EVENT_RETENTION_DAYS). */
+  claims: Scalars['Int']['output'];
   /** Conversions recorded in the bucket. */
   conversions: Scalars['Int']['output'];
   /** Start of the bucket (buckets are aligned to whole multiples of their length, in UTC). */
@@ -1577,7 +1579,7 @@ export type PriorityChange = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type Query = {
   __typename?: 'Query';
-  /** Calls and conversions per bucket over the last `hours` (1–168, default 24), every bucket present, oldest first. */
+  /** Claims, calls and conversions per bucket over the last `hours` (1–168, default 24), every bucket present, oldest first. */
   activity: Array<ActivityBucket>;
   /** One agent, or null when the id is unknown. */
   agent?: Maybe<Agent>;
@@ -2569,6 +2571,7 @@ export type ResolversParentTypes = {
 
 export type ActivityBucketResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityBucket'] = ResolversParentTypes['ActivityBucket']> = {
   calls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  claims?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   conversions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 };

@@ -44,14 +44,15 @@ export async function queueSamples(em: EntityManager, hours: number): Promise<Qu
 
 export interface ActivityRow {
   bucket: string;
+  claims: number;
   calls: number;
   conversions: number;
 }
 
 /*
- * activityBuckets: calls started and conversions recorded per bucket of `minutes` over the last
- * `hours`, every bucket present (zeros included), oldest first. Read from the call sessions
- * and conversions themselves (both indexed by time), so nothing has to be sampled.
+ * activityBuckets: claims (the event log's ENTRY_ASSIGNED), calls started and conversions
+ * recorded per bucket of `minutes` over the last `hours`, every bucket present (zeros included),
+ * oldest first. Read from the records themselves (each indexed by time): nothing is sampled.
  */
 export async function activityBuckets(em: EntityManager, hours: number, minutes: number): Promise<ActivityRow[]> {
   return queryRows<ActivityRow>(em, sql`/* activityBuckets */
@@ -62,11 +63,14 @@ export async function activityBuckets(em: EntityManager, hours: number, minutes:
     ), calls AS (
       SELECT date_bin(make_interval(mins => ${minutes}), started_at, timestamptz '2000-01-01') AS bucket, count(*)::int AS n
         FROM call_sessions, bounds WHERE started_at >= bounds.first_bucket GROUP BY 1
+    ), claimed AS (
+      SELECT date_bin(make_interval(mins => ${minutes}), at, timestamptz '2000-01-01') AS bucket, count(*)::int AS n
+        FROM event_log, bounds WHERE at >= bounds.first_bucket AND type = 'ENTRY_ASSIGNED' GROUP BY 1
     ), converted AS (
       SELECT date_bin(make_interval(mins => ${minutes}), converted_at, timestamptz '2000-01-01') AS bucket, count(*)::int AS n
         FROM conversions, bounds WHERE converted_at >= bounds.first_bucket GROUP BY 1
     )
-    SELECT b.bucket, coalesce(c.n, 0) AS calls, coalesce(v.n, 0) AS conversions
-      FROM buckets b LEFT JOIN calls c USING (bucket) LEFT JOIN converted v USING (bucket)
+    SELECT b.bucket, coalesce(a.n, 0) AS claims, coalesce(c.n, 0) AS calls, coalesce(v.n, 0) AS conversions
+      FROM buckets b LEFT JOIN claimed a USING (bucket) LEFT JOIN calls c USING (bucket) LEFT JOIN converted v USING (bucket)
      ORDER BY b.bucket`);
 }

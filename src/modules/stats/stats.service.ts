@@ -16,6 +16,7 @@ export interface QueueSample {
 
 export interface ActivityBucket {
   from: Date;
+  claims: number;
   calls: number;
   conversions: number;
 }
@@ -44,5 +45,5 @@ const BUCKETS = [1, 5, 15, 60];
 
 export async function listActivity(em: EntityManager, hours: number, bucketMinutes: number): Promise<ActivityBucket[]> {
   if (!BUCKETS.includes(bucketMinutes)) throw badInput(`bucketMinutes must be one of ${BUCKETS.join(', ')}, got ${bucketMinutes}`);
-  return (await activityBuckets(em, checkHours(hours), bucketMinutes)).map((r) => ({ from: toDate(r.bucket)!, calls: r.calls, conversions: r.conversions }));
+  return (await activityBuckets(em, checkHours(hours), bucketMinutes)).map((r) => ({ from: toDate(r.bucket)!, claims: r.claims, calls: r.calls, conversions: r.conversions }));
 }
