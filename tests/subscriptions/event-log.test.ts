@@ -146,3 +146,30 @@ it('eventLog resumes from the last cursor with no gap and no duplicate, also acr
     await third.dispose();
   }
 });
+
+it('queueChanged carries cursors and resumes after one: exactly the missed events, then live', async () => {
+  const live = connect(server.app.url, TEST_ADMIN_KEY);
+  let last: string;
+  try {
+    const stream = live.subscribe(`subscription { queueChanged(queueType: UNSIGNED_USERS) { kind userId cursor } }`);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // subscribed
+    const a = await enqueue();
+    const event = (await stream.next(5000)).data.queueChanged;
+    expect(event).toMatchObject({ kind: 'ENTRY_ADDED', userId: a.userId, cursor: expect.any(String) });
+    last = event.cursor;
+  } finally {
+    await live.dispose();
+  }
+  const missed = [await enqueue(), await enqueue()];
+  const back = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const resumed = back.subscribe(`subscription($a: String) { queueChanged(queueType: UNSIGNED_USERS, after: $a) { kind userId cursor entry { id status } } }`, { a: last });
+    const got = [(await resumed.next(5000)).data.queueChanged, (await resumed.next(5000)).data.queueChanged];
+    expect(got.map((e) => [e.kind, e.userId, e.entry.status])).toEqual(missed.map((m) => ['ENTRY_ADDED', m.userId, 'PENDING']));
+    const next = await enqueue();
+    expect((await resumed.next(5000)).data.queueChanged.userId).toBe(next.userId);
+    expect(resumed.pending()).toBe(0);
+  } finally {
+    await back.dispose();
+  }
+});

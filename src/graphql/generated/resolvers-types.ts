@@ -1933,6 +1933,8 @@ export type QueueEvent = {
   __typename?: 'QueueEvent';
   /** When the change was made. */
   at: Scalars['DateTime']['output'];
+  /** This event's place in the event log: pass it as `after` to resume from here. */
+  cursor?: Maybe<Scalars['String']['output']>;
   /** The entry as it is when the event is delivered (it may have changed again since). */
   entry?: Maybe<QueueEntry>;
   /** What happened. */
@@ -2141,7 +2143,11 @@ export type Subscription = {
   liveStatus: LiveStatus;
   /** ADMIN. The run as it is now at once, then after each batch, and when it ends. */
   migrationProgress: MigrationRun;
-  /** Every change of one queue, or of both when queueType is omitted. */
+  /**
+   * Every change of one queue, or of both when queueType is omitted. With `after` (the cursor of
+   * the last event you processed) it first replays what followed from the event log, then goes
+   * on live from the log — no gap, no duplicate, even across a reconnect or a lost change feed.
+   */
   queueChanged: QueueEvent;
   /** The queue's figures at once, then again after each change (at most a few times a second). */
   queueStats: Queue;
@@ -2201,6 +2207,7 @@ export type SubscriptionMigrationProgressArgs = {
  * made it.
  */
 export type SubscriptionQueueChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   queueType?: InputMaybe<QueueType>;
 };
 
@@ -3171,6 +3178,7 @@ export type QueueEntryEdgeResolvers<ContextType = GraphQLContext, ParentType ext
 
 export type QueueEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['QueueEvent'] = ResolversParentTypes['QueueEvent']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   entry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['QueueEventKind'], ParentType, ContextType>;
   queueType?: Resolver<ResolversTypes['QueueType'], ParentType, ContextType>;

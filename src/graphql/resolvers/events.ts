@@ -1,6 +1,8 @@
 import { decodeEventCursor, followLog, readEvents, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
+import type { EventRow } from '../../modules/events/events.sql.js';
 import { Mailbox } from '../../modules/events/mailbox.js';
 import { badInput } from '../../modules/errors.js';
+import type { GraphQLContext } from '../context.js';
 import { parseUserId } from '../../modules/ids.js';
 import { checkPageSize } from '../../modules/pagination.js';
 import { requireRole } from '../auth.js';
@@ -23,30 +25,10 @@ export const eventResolvers: Resolvers = {
     eventLog: {
       subscribe: (_, { after, types, userId }, ctx) => {
         requireRole(ctx, 'VIEWER');
-        const live = ctx.live;
-        if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
-        if (after) decodeEventCursor(after); // a bad cursor is refused before anything runs
         const user = userId ? String(parseUserId(userId)) : null;
         const wanted = types?.length ? new Set<string>(types) : null;
-        // Wake-ups: any change announced (or a resync after the LISTEN connection came back),
-        // coalesced; the log itself says what happened.
-        let unsubscribe = () => {};
-        const wakes = new Mailbox<true>({ limit: 1, coalesce: { minIntervalMs: 20 }, onClose: () => unsubscribe() });
-        unsubscribe = live.hub.on((s) => { if (s.topic !== 'liveStatus') wakes.push(true); });
-        let timer: NodeJS.Timeout | null = null;
-        const recheck = () => { timer ??= setTimeout(() => { timer = null; wakes.push(true); }, 200); };
-        const stream = followLog(() => ctx.em.fork(), wakes, after ?? null,
-          (e) => (!wanted || wanted.has(e.type)) && (!user || String(e.user_id) === user), recheck);
-        const close = async () => {
-          if (timer) clearTimeout(timer);
-          await wakes.return();
-        };
-        return {
-          next: () => stream.next().then((r) => (r.done ? r : { value: { eventLog: r.value }, done: false })),
-          return: async () => { await close(); return stream.return(undefined as never); },
-          throw: async (error: unknown) => { await close(); return stream.throw(error); },
-          [Symbol.asyncIterator]() { return this; },
-        } as AsyncIterableIterator<{ eventLog: Row }>;
+        return logSubscription(ctx, after ?? null, (e) => (!wanted || wanted.has(e.type)) && (!user || String(e.user_id) === user),
+          (e) => ({ eventLog: e }));
       },
     },
   },
@@ -60,3 +42,37 @@ export const eventResolvers: Resolvers = {
     migrationRunId: subject('MIGRATION_PROGRESS'),
   },
 };
+
+/**
+ * A subscription fed by the event log from a cursor (or from now): woken by every announced
+ * change (and by a resync after a lost LISTEN connection), coalesced; each event is resolved
+ * with fresh loaders, like any subscription event.
+ */
+export function logSubscription<T>(
+  ctx: GraphQLContext, after: string | null, filter: (e: EventRow) => boolean, toItem: (e: Row) => T,
+): AsyncIterableIterator<T> {
+  const live = ctx.live;
+  if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
+  if (after) decodeEventCursor(after); // a bad cursor is refused before anything runs
+  let unsubscribe = () => {};
+  const wakes = new Mailbox<true>({ limit: 1, coalesce: { minIntervalMs: 20 }, onClose: () => unsubscribe() });
+  unsubscribe = live.hub.on((s) => { if (s.topic !== 'liveStatus') wakes.push(true); });
+  let timer: NodeJS.Timeout | null = null;
+  const recheck = () => { timer ??= setTimeout(() => { timer = null; wakes.push(true); }, 200); };
+  const stream = followLog(() => ctx.em.fork(), wakes, after, filter, recheck);
+  const close = async () => {
+    if (timer) clearTimeout(timer);
+    await wakes.return();
+  };
+  return {
+    next: async () => {
+      const r = await stream.next();
+      if (r.done) return r;
+      ctx.renew(null);
+      return { value: toItem(r.value), done: false };
+    },
+    return: async () => { await close(); await stream.return(undefined as never); return { value: undefined, done: true }; },
+    throw: async (error: unknown) => { await close(); return stream.throw(error) as never; },
+    [Symbol.asyncIterator]() { return this; },
+  };
+}

@@ -7,6 +7,8 @@ import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { subscribeTo } from '../live.js';
+import { logSubscription } from './events.js';
+import { encodeEventCursor } from '../../modules/events/event-log.js';
 import { listAgents } from '../../modules/agent/agent.service.js';
 
 /** The agent whose callbacks a caller may follow: an AGENT key only its own. */
@@ -19,6 +21,9 @@ function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined):
   }
   return caller.agentId;
 }
+
+const QUEUE_KINDS = new Set(['ENTRY_ADDED', 'ENTRY_UPDATED', 'ENTRY_ASSIGNED', 'ENTRY_RELEASED', 'ENTRY_REMOVED', 'ENTRY_TRANSITIONED', 'QUEUE_REPOPULATED']);
+const splitCursor = (raw: string): [string, string] => raw.split(':') as [string, string];
 
 /** Snapshots of agents and lines: at most once a second. */
 const BOARD_INTERVAL_MS = 1000;
@@ -42,8 +47,16 @@ function boardSnapshot(field: string, topics: HubSignal['topic'][], load: (ctx: 
 
 const Subscription: SubscriptionResolvers = {
   queueChanged: {
-    subscribe: (_, { queueType }, ctx) => {
+    subscribe: (_, { queueType, after }, ctx) => {
       requireRole(ctx, 'VIEWER');
+      if (after) {
+        // Resumed: replayed from the log, then followed on the log (see eventLog).
+        return logSubscription(ctx, after, (e) => QUEUE_KINDS.has(e.type) && (!queueType || e.queue_type === queueType), (e) => ({
+          queueChanged: { topic: 'queueChanged', kind: e.type as QueueChangedEvent['kind'], queueType: e.queue_type as QueueType,
+            userId: e.user_id === null ? null : Number(e.user_id), entryId: e.entry_id === null ? null : Number(e.entry_id),
+            at: new Date(e.at).toISOString(), cursor: `${e.txid}:${e.id}` } satisfies QueueChangedEvent,
+        }));
+      }
       return subscribeTo(ctx, (s) =>
         s.topic === 'queueChanged' && (!queueType || s.queueType === queueType) ? { queueChanged: s } : null);
     },
@@ -91,5 +104,6 @@ export const subscriptionResolvers: Resolvers = {
     userId: (e: QueueChangedEvent) => e.userId,
     entry: (e: QueueChangedEvent, _, ctx) => (e.entryId === null ? null : ctx.loaders.entry.load(e.entryId)),
     at: (e: QueueChangedEvent) => e.at,
+    cursor: (e: QueueChangedEvent) => (e.cursor ? encodeEventCursor(...splitCursor(e.cursor)) : null),
   },
 };

@@ -25,8 +25,8 @@ export type DomainEvent =
   /** Sent by the database (a trigger on api_keys) when a key is revoked or its expiry moves. */
   | { topic: 'apiKeyChanged'; keyId: number };
 
-/** An event as an instance receives it: what was published, and when it was published. */
-export type ReceivedEvent = DomainEvent & { at: string };
+/** An event as an instance receives it: what was published, when, and its place in the event log ("txid:id") when logged. */
+export type ReceivedEvent = DomainEvent & { at: string; cursor?: string };
 export type QueueChangedEvent = Extract<ReceivedEvent, { topic: 'queueChanged' }>;
 
 export interface EventPublisher {
