@@ -1,6 +1,7 @@
 import { seed } from '../support/seed.js';
 import { startTestServer, TEST_ADMIN_KEY, type TestServer } from '../support/server.js';
 import { connect } from '../support/subscriber.js';
+import { GraphQLClient } from '../support/client.js';
 
 /**
  * The event log: written with every change, read by cursor, and never skipping an event whose
@@ -173,3 +174,30 @@ it('queueChanged carries cursors and resumes after one: exactly the missed event
     await back.dispose();
   }
 });
+
+it('a subscriber on instance A gets all 100 changes made through instance B, in order, none twice, while A\'s LISTEN connection is killed', async () => {
+  const b = await server.startAnother();
+  const start = await caughtUp();
+  const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const stream = subscriber.subscribe(`subscription($a: String) { queueChanged(after: $a) { kind userId cursor } }`, { a: start });
+    const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
+    const users: string[] = [];
+    for (let i = 0; i < 100; i += 1) {
+      if (i === 30) {
+        await server.db.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'callqueue-listener' AND datname = current_database()`);
+      }
+      const u = await s.claimant();
+      users.push(String(u));
+      await onB.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) });
+    }
+    const got: string[] = [];
+    while (got.length < 100) got.push((await stream.next(10_000)).data.queueChanged.userId);
+    expect(got).toEqual(users);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stream.pending()).toBe(0);
+  } finally {
+    await subscriber.dispose();
+    await b.close();
+  }
+}, 60_000);
