@@ -201,3 +201,20 @@ it('a subscriber on instance A gets all 100 changes made through instance B, in 
     await b.close();
   }
 }, 60_000);
+
+it('conversionRecorded resumes after an event-log cursor: the conversions recorded meanwhile', async () => {
+  const start = await caughtUp();
+  const converted: string[] = [];
+  for (let i = 0; i < 2; i += 1) {
+    const u = await s.claimant();
+    await server.admin.data(`mutation($u: ID!) { convertUser(input: { userId: $u, reason: "signed" }) { id } }`, { u: String(u) });
+    converted.push(String(u));
+  }
+  const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const stream = subscriber.subscribe(`subscription($a: String) { conversionRecorded(after: $a) { userId } }`, { a: start });
+    expect([(await stream.next(5000)).data.conversionRecorded.userId, (await stream.next(5000)).data.conversionRecorded.userId]).toEqual(converted);
+  } finally {
+    await subscriber.dispose();
+  }
+});

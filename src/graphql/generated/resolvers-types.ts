@@ -2128,7 +2128,7 @@ export type Subscription = {
    * omitted); other roles receive one agent's, or all when agentId is omitted.
    */
   callbackDue: Callback;
-  /** Every conversion as it is recorded. */
+  /** Every conversion as it is recorded; with `after` (an event-log cursor), first those recorded after it (no gap, no duplicate). */
   conversionRecorded: Conversion;
   /**
    * The event log followed live (VIEWER and above): from `after` — the cursor of the last event
@@ -2173,6 +2173,17 @@ export type SubscriptionCallRequestUpdatedArgs = {
  */
 export type SubscriptionCallbackDueArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Live updates over graphql-ws on /graphql. Authenticate with
+ * `connectionParams: { authorization: "Bearer <key>" }`; VIEWER and above may subscribe.
+ * Events are announced only after the change committed, in commit order, whichever instance
+ * made it.
+ */
+export type SubscriptionConversionRecordedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -3243,7 +3254,7 @@ export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType exten
   agentsChanged?: SubscriptionResolver<Array<ResolversTypes['Agent']>, "agentsChanged", ParentType, ContextType>;
   callRequestUpdated?: SubscriptionResolver<ResolversTypes['CallRequest'], "callRequestUpdated", ParentType, ContextType, RequireFields<SubscriptionCallRequestUpdatedArgs, 'id'>>;
   callbackDue?: SubscriptionResolver<ResolversTypes['Callback'], "callbackDue", ParentType, ContextType, Partial<SubscriptionCallbackDueArgs>>;
-  conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType>;
+  conversionRecorded?: SubscriptionResolver<ResolversTypes['Conversion'], "conversionRecorded", ParentType, ContextType, Partial<SubscriptionConversionRecordedArgs>>;
   eventLog?: SubscriptionResolver<ResolversTypes['LoggedEvent'], "eventLog", ParentType, ContextType, Partial<SubscriptionEventLogArgs>>;
   lineStatusChanged?: SubscriptionResolver<ResolversTypes['LineStatus'], "lineStatusChanged", ParentType, ContextType>;
   liveStatus?: SubscriptionResolver<ResolversTypes['LiveStatus'], "liveStatus", ParentType, ContextType>;

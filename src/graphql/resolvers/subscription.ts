@@ -80,8 +80,9 @@ const Subscription: SubscriptionResolvers = {
     resolve: (item: { callbackId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.callback.load(item.callbackId) as never,
   },
   conversionRecorded: {
-    subscribe: (_, __, ctx) => {
+    subscribe: (_, { after }, ctx) => {
       requireRole(ctx, 'VIEWER');
+      if (after) return logSubscription(ctx, after, (e) => e.type === 'CONVERSION_RECORDED', (e) => ({ conversionId: Number(e.subject_id) }));
       return subscribeTo(ctx, (s) => (s.topic === 'conversionRecorded' ? { conversionId: s.conversionId } : null));
     },
     resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
