@@ -123,9 +123,9 @@ export function useResync(fn) {
   }, []);
 }
 
-/** A subscription for the life of a component (re-subscribed when `deps` change). */
-export function useSubscription(query, variables, onData, deps = []) {
+/** A subscription for the life of a component (re-subscribed when `deps` change; none while `enabled` is false). */
+export function useSubscription(query, variables, onData, deps = [], enabled = true) {
   const latest = useRef(onData);
   latest.current = onData;
-  useEffect(() => subscribe(query, variables, (data) => latest.current(data)), deps);
+  useEffect(() => (enabled ? subscribe(query, variables, (data) => latest.current(data)) : undefined), [...deps, enabled]);
 }

@@ -1,3 +1,4 @@
+import { nulInInput } from './input-text.js';
 import {
   getNamedType, getNullableType, GraphQLError, isListType, isObjectType, isInterfaceType, Kind, valueFromASTUntyped,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType, type GraphQLSchema,
@@ -128,6 +129,10 @@ export interface CostLimits {
   maxPageSize: number;
 }
 
+export function costLimits(config: { MAX_QUERY_COST: number; MAX_ALIASES: number; MAX_PAGE_SIZE: number }): CostLimits {
+  return { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES, maxPageSize: config.MAX_PAGE_SIZE };
+}
+
 /** The refusal of a document over the limits (null when it is within them): BAD_USER_INPUT with its figures. */
 export function overLimits(found: DocumentCost, limits: CostLimits): GraphQLError | null {
   if (found.badPageSize) return new GraphQLError(found.badPageSize, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
@@ -142,4 +147,16 @@ export function overLimits(found: DocumentCost, limits: CostLimits): GraphQLErro
     });
   }
   return null;
+}
+
+/**
+ * What refuses a parsed, validated document before anything runs — the same on HTTP and
+ * WebSocket: text PostgreSQL cannot store, then page sizes, aliases and cost.
+ */
+export function admissionRefusal(
+  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode | null | undefined,
+  variables: Record<string, unknown>, limits: CostLimits,
+): GraphQLError | null {
+  return nulInInput(document, variables)
+    ?? (operation ? overLimits(documentCost(schema, document, operation, variables, limits.maxPageSize), limits) : null);
 }

@@ -15,8 +15,7 @@ import type { EventHub } from '../modules/events/hub.js';
 import type { Authenticate } from './auth.js';
 import type { BuildContext, GraphQLContext, LiveConnection } from './context.js';
 import { depthLimit } from './depth-limit.js';
-import { documentCost, overLimits } from './cost.js';
-import { nulInInput } from './input-text.js';
+import { admissionRefusal, costLimits } from './cost.js';
 import { KeySockets } from './key-sockets.js';
 import { RateLimiter, rateLimitMessage } from './rate-limit.js';
 import { createFormatError } from './errors.js';
@@ -186,7 +185,7 @@ export async function startGraphQLServer(options: ServerOptions): Promise<GraphQ
 type FormatError = ReturnType<typeof createFormatError>;
 
 async function startApollo({ config, metrics, schema }: ServerOptions, formatError: FormatError): Promise<ApolloServer<GraphQLContext>> {
-  const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES, maxPageSize: config.MAX_PAGE_SIZE };
+  const limits = costLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.INTROSPECTION,
@@ -208,8 +207,7 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
               });
             }
             // Before any resolver runs, so before any SQL.
-            const refused = nulInInput(document, request.variables ?? {})
-              ?? (operation ? overLimits(documentCost(schema, document, operation, request.variables ?? {}, limits.maxPageSize), limits) : null);
+            const refused = admissionRefusal(schema, document, operation, request.variables ?? {}, limits);
             if (refused) throw refused;
           },
         };
@@ -226,7 +224,7 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
 function serveSubscriptions(server: http.Server, options: ServerOptions, formatError: FormatError, limiter: RateLimiter) {
   const { config, metrics, schema, hub } = options;
   const validationRules = [...specifiedRules, depthLimit(config.MAX_QUERY_DEPTH)];
-  const limits = { maxCost: config.MAX_QUERY_COST, maxAliases: config.MAX_ALIASES, maxPageSize: config.MAX_PAGE_SIZE };
+  const limits = costLimits(config);
   const keySockets = new KeySockets(options.authenticate, hub);
   const shared = new SharedSubscriptions(config.SUBSCRIPTION_BUFFER, (count) => metrics.subscriptions.set(count));
   const wsServer = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: config.MAX_BODY_BYTES });
@@ -275,9 +273,7 @@ function serveSubscriptions(server: http.Server, options: ServerOptions, formatE
       }
       const errors = validate(schema, document, validationRules);
       if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-      const operation = getOperationAST(document, payload.operationName);
-      const refused = nulInInput(document, payload.variables ?? {})
-        ?? (operation ? overLimits(documentCost(schema, document, operation, payload.variables ?? {}, limits.maxPageSize), limits) : null);
+      const refused = admissionRefusal(schema, document, getOperationAST(document, payload.operationName), payload.variables ?? {}, limits);
       if (refused) return [refused];
       const socket = ctx.extra.socket;
       const live: LiveConnection = {

@@ -36,11 +36,11 @@ function AgentPicker({ agentId }) {
 function CallControls({ userId, agentId, call, setCall }) {
   const action = useAction();
   const [override, setOverride] = useState('');
-  useSubscription(`subscription($id: ID!) { callRequestUpdated(id: $id) { ${REQUEST_FIELDS} } }`, { id: call?.request?.id ?? '0' }, ({ callRequestUpdated: r }) => {
+  useSubscription(`subscription($id: ID!) { callRequestUpdated(id: $id) { ${REQUEST_FIELDS} } }`, { id: call?.request?.id }, ({ callRequestUpdated: r }) => {
     if (r.status === 'DISPATCHED') setCall({ session: r.session });
     else if (r.status === 'QUEUED') setCall({ request: r });
     else setCall({ closed: r });
-  }, [call?.request?.id]);
+  }, [call?.request?.id], Boolean(call?.request?.id));
   async function start() {
     const data = await action.run(`mutation($i: InitiateCallInput!) { initiateCall(input: $i) { status session { id startedAt } request { ${REQUEST_FIELDS} } } }`,
       { i: { userId, agentId, callType: 'DIRECT', ...(override.trim() ? { overrideReason: override.trim() } : {}) } });

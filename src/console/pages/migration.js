@@ -64,10 +64,10 @@ function Migration() {
   }
   useEffect(() => { load(); }, []);
   useResync(load);
-  useSubscription(`subscription($id: ID!) { migrationProgress(runId: $id) { ${RUN} } }`, { id: run?.id ?? '0' }, ({ migrationProgress }) => {
+  useSubscription(`subscription($id: ID!) { migrationProgress(runId: $id) { ${RUN} } }`, { id: run?.id }, ({ migrationProgress }) => {
     setRun(migrationProgress);
     if (migrationProgress.status !== 'RUNNING') load();
-  }, [run?.id]);
+  }, [run?.id], run?.status === 'RUNNING');
 
   const step = async (query, variables, then) => {
     const result = await action.run(query, variables);

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors.js';
-import { eventExists, eventsAfter, eventsHeldBack, logPosition, oldestEvent, type EventRow } from './events.sql.js';
+import { cursorExpired, eventsAfter, eventsHeldBack, logPosition, type EventRow } from './events.sql.js';
 
 /** A cursor is the (txid, id) of an event, opaque to clients. */
 export function encodeEventCursor(txid: string, id: number | string): string {
@@ -24,10 +24,11 @@ export interface EventPage {
 
 /** A cursor whose event the retention has deleted cannot be resumed without a gap: refused, naming the oldest cursor. */
 async function refuseExpired(em: EntityManager, after: { txid: string; id: number }): Promise<void> {
-  const oldest = await oldestEvent(em);
-  if (oldest && (BigInt(after.txid) < BigInt(oldest.txid) || (after.txid === oldest.txid && after.id < Number(oldest.id))) && !(await eventExists(em, after))) {
-    throw badInput(`after is older than the event log keeps (EVENT_RETENTION_DAYS): events after it were deleted; the oldest cursor available is ${encodeEventCursor(oldest.txid, oldest.id)}`,
-      { oldestCursor: encodeEventCursor(oldest.txid, oldest.id) });
+  const oldest = await cursorExpired(em, after);
+  if (oldest) {
+    const cursor = encodeEventCursor(oldest.txid, oldest.id);
+    throw badInput(`after is older than the event log keeps (EVENT_RETENTION_DAYS): events after it were deleted; the oldest cursor available is ${cursor}`,
+      { oldestCursor: cursor });
   }
 }
 

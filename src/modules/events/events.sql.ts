@@ -75,16 +75,14 @@ export async function eventsHeldBack(em: EntityManager, after: { txid: string; i
   return rows[0]!.held;
 }
 
-/* oldestEvent: the first event the log still keeps. */
-export async function oldestEvent(em: EntityManager): Promise<{ txid: string; id: number } | null> {
-  const rows = await queryRows<{ txid: string; id: number }>(em, sql`/* oldestEvent */
-    SELECT txid::text AS txid, id FROM event_log ORDER BY txid, id LIMIT 1`);
+/*
+ * cursorExpired: the oldest event the log keeps, when the cursor's own event is gone and lies
+ * before it (the retention deleted what followed the cursor); null when the cursor is still good.
+ */
+export async function cursorExpired(em: EntityManager, at: { txid: string; id: number }): Promise<{ txid: string; id: number } | null> {
+  const rows = await queryRows<{ txid: string; id: number }>(em, sql`/* cursorExpired */
+    SELECT o.txid::text AS txid, o.id FROM (SELECT txid, id FROM event_log ORDER BY txid, id LIMIT 1) o
+     WHERE (${at.txid}::xid8, ${at.id}::bigint) < (o.txid, o.id)
+       AND NOT EXISTS (SELECT 1 FROM event_log WHERE txid = ${at.txid}::xid8 AND id = ${at.id})`);
   return rows[0] ?? null;
-}
-
-/* eventExists */
-export async function eventExists(em: EntityManager, at: { txid: string; id: number }): Promise<boolean> {
-  const rows = await queryRows<{ found: boolean }>(em, sql`/* eventExists */
-    SELECT EXISTS (SELECT 1 FROM event_log WHERE txid = ${at.txid}::xid8 AND id = ${at.id}) AS found`);
-  return rows[0]!.found;
 }

@@ -149,8 +149,8 @@ export interface QueueStatsRow {
   average_wait_seconds: number | null;
 }
 
-/* queueStats: live figures of the given queues, one row each, read from the live entries only. */
-export async function queueStats(em: EntityManager, store: QueueStore, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
+/** The live figures of the given queues, one row each (queue_type, depth, available_now, …): queueStats and the queue samples read them. */
+export function queueFigures(store: QueueStore, queueTypes: readonly QueueType[]): Sql {
   const parts = queueTypes.map((t) => sql`
     SELECT ${raw(`'${t}'::text`)} AS queue_type,
            count(*) FILTER (WHERE status = 'pending')::int AS depth,
@@ -160,5 +160,10 @@ export async function queueStats(em: EntityManager, store: QueueStore, queueType
            (avg(extract(epoch FROM now() - enqueued_at)) FILTER (WHERE status = 'pending'))::float8 AS average_wait_seconds
       FROM ${raw(QUEUE_TABLE[store][t])}
      WHERE status IN ('pending', 'assigned')`);
-  return queryRows(em, sql`/* queueStats */ ${joinSql(parts, ' UNION ALL ')}`);
+  return joinSql(parts, ' UNION ALL ');
+}
+
+/* queueStats: live figures of the given queues, one row each, read from the live entries only. */
+export async function queueStats(em: EntityManager, store: QueueStore, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
+  return queryRows(em, sql`/* queueStats */ ${queueFigures(store, queueTypes)}`);
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryOne, queryRows, raw, sql } from '../../db/sql.js';
-import { QUEUE_TABLE, QUEUE_TYPES, type QueueStore, type QueueType } from '../queue-type.js';
+import { queryOne, queryRows, sql } from '../../db/sql.js';
+import { queueFigures } from '../queue/queue.sql.js';
+import { QUEUE_TYPES, type QueueStore, type QueueType } from '../queue-type.js';
 
 /*
  * takeQueueSample: this minute's figures of both queues, once per minute across instances (the
@@ -8,16 +9,11 @@ import { QUEUE_TABLE, QUEUE_TYPES, type QueueStore, type QueueType } from '../qu
  * samples past the retention. Returns the rows written (0 when another instance was first).
  */
 export async function takeQueueSample(em: EntityManager, store: QueueStore, minute: Date, retentionDays: number): Promise<number> {
-  const parts = QUEUE_TYPES.map((t) => `SELECT '${t}'::text AS queue_type,
-      count(*) FILTER (WHERE status = 'pending')::int AS depth,
-      count(*) FILTER (WHERE status = 'pending' AND available_from <= now())::int AS available_now,
-      count(*) FILTER (WHERE status = 'assigned')::int AS assigned_count
-    FROM ${QUEUE_TABLE[store][t]} WHERE status IN ('pending', 'assigned')`).join(' UNION ALL ');
   const row = await queryOne<{ written: number }>(em, sql`/* takeQueueSample */
     WITH written AS (
       INSERT INTO queue_samples (minute, queue_type, depth, available_now, assigned_count)
       SELECT date_trunc('minute', ${minute}::timestamptz), f.queue_type, f.depth, f.available_now, f.assigned_count
-        FROM (${raw(parts)}) f
+        FROM (${queueFigures(store, QUEUE_TYPES)}) f
       ON CONFLICT (minute, queue_type) DO NOTHING
       RETURNING 1
     ), pruned AS (
