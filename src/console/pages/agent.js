@@ -33,11 +33,11 @@ function AgentPicker({ agentId }) {
 }
 
 /** A call on the desk: start it, follow it while it waits for a line, end it with the outcome buttons. */
-function CallControls({ userId, agentId, call, setCall }) {
+function CallControls({ userId, agentId, call, setCall, onStarted }) {
   const action = useAction();
   const [override, setOverride] = useState('');
   useSubscription(`subscription($id: ID!) { callRequestUpdated(id: $id) { ${REQUEST_FIELDS} } }`, { id: call?.request?.id }, ({ callRequestUpdated: r }) => {
-    if (r.status === 'DISPATCHED') setCall({ session: r.session });
+    if (r.status === 'DISPATCHED') { setCall({ session: r.session }); onStarted(); }
     else if (r.status === 'QUEUED') setCall({ request: r });
     else setCall({ closed: r });
   }, [call?.request?.id], Boolean(call?.request?.id));
@@ -47,6 +47,7 @@ function CallControls({ userId, agentId, call, setCall }) {
     if (!data) return;
     const r = data.initiateCall;
     setCall(r.status === 'STARTED' ? { session: r.session } : { request: r.request });
+    if (r.status === 'STARTED') onStarted(); // the claimant's calls now show it
   }
   async function cancel() {
     if (await action.run(`mutation($id: ID!) { cancelCallRequest(id: $id) { id } }`, { id: call.request.id })) setCall(null);
@@ -184,7 +185,7 @@ function Desk({ viewer, query }) {
     </section>
     ${c ? html`
       <section class="panel" aria-labelledby="on-desk"><h2 id="on-desk">${name(c)} <span class="muted">#${c.userId} · ${c.phone ?? 'no phone'} · ${clock(new Date().toISOString(), c.timezone)} their time</span></h2>
-        <${CallControls} userId=${String(c.userId)} agentId=${agentId} call=${call} setCall=${setCall} />
+        <${CallControls} userId=${String(c.userId)} agentId=${agentId} call=${call} setCall=${setCall} onStarted=${load} />
         <div class="outcomes" role="group" aria-label="Outcome of the call">
           ${OUTCOMES.map((o) => html`<button type="button" class=${o === 'ANSWERED' || o === 'CONVERTED' ? '' : 'quiet'} data-action=${`outcome:${o}`}
             aria-keyshortcuts=${KEY_OF[`outcome:${o}`]} disabled=${action.busy} onClick=${() => outcome(o)}>${words(o)}${KEY_OF[`outcome:${o}`] ? html` <kbd>${KEY_OF[`outcome:${o}`]}</kbd>` : null}</button>`)}

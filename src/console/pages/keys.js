@@ -21,9 +21,11 @@ function Created({ created, onClose }) {
   return html`<section class="panel notice" role="alert" aria-labelledby="new-key-title">
     <h2 id="new-key-title">New ${words(created.role)} key — shown only now</h2>
     <p>Copy it and keep it safe: the service stores only its hash, so it cannot show it again.</p>
-    <label for="new-key">The key</label><input id="new-key" readonly value=${created.key} data-new-key onFocus=${(e) => e.target.select()} />
-    <button type="button" onClick=${copy}>${copied ? 'Copied' : 'Copy the key'}</button>
-    <button type="button" class="quiet" onClick=${onClose}>I have stored it</button></section>`;
+    <div class="inline-form">
+      <label for="new-key">The key</label><input id="new-key" readonly value=${created.key} data-new-key onFocus=${(e) => e.target.select()} />
+      <button type="button" onClick=${copy}>${copied ? 'Copied' : 'Copy the key'}</button>
+      <button type="button" class="quiet" onClick=${onClose}>I have stored it</button>
+    </div></section>`;
 }
 
 function CreateForm({ onCreated }) {
