@@ -170,7 +170,7 @@ function Desk({ viewer, query }) {
   return html`<div class="desk">
     <header class="page-head"><h1>Agent desk${desk?.agent ? ` — ${desk.agent.name}` : ''}</h1>
       ${viewer.role === 'ADMIN' ? html`<${AgentPicker} agentId=${agentId} />` : null}
-      ${desk?.agent ? html`<p class="muted">${desk.agent.workload.callsToday} calls today · ${duration(desk.agent.workload.talkTimeSecondsToday)} talking</p>` : null}</header>
+      ${desk?.agent ? html`<p class="muted">${desk.agent.workload.callsToday} call${desk.agent.workload.callsToday === 1 ? '' : 's'} today · ${duration(desk.agent.workload.talkTimeSecondsToday)} talking</p>` : null}</header>
     ${!agentId ? html`<p class="panel empty">Choose the agent to work as.</p>` : html`
     ${due.length ? html`<div class="notice" role="alert"><strong>Callback due:</strong> ${due.map((d) => html` <a href=${`/claimants/${d.userId}`}>${name(d.claimant)}</a> (${clock(d.scheduledFor, 'local')}: ${d.reason})`)}</div>` : null}
     <section class="panel claim-bar" aria-label="Claim">
