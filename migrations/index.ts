@@ -13,6 +13,7 @@ import { Migration20261202000011_key_lifecycle } from './Migration20261202000011
 import { Migration20261202000012_assignment_leases } from './Migration20261202000012_assignment_leases.js';
 import { Migration20261202000013_operator_views } from './Migration20261202000013_operator_views.js';
 import { Migration20261202000014_event_log } from './Migration20261202000014_event_log.js';
+import { Migration20261202000015_webhooks } from './Migration20261202000015_webhooks.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -33,4 +34,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000012_assignment_leases', class: Migration20261202000012_assignment_leases },
   { name: 'Migration20261202000013_operator_views', class: Migration20261202000013_operator_views },
   { name: 'Migration20261202000014_event_log', class: Migration20261202000014_event_log },
+  { name: 'Migration20261202000015_webhooks', class: Migration20261202000015_webhooks },
 ];

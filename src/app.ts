@@ -21,6 +21,10 @@ import { QueueMigration } from './modules/migration/migration.service.js';
 import { MigrationPhaseWatcher } from './modules/migration/phase-watcher.js';
 import { queueSettings } from './modules/operation.js';
 import { Repopulation } from './modules/repopulation/repopulation.service.js';
+import { WebhookWorker } from './modules/webhooks/delivery-worker.js';
+import { parseSecretsKey } from './modules/webhooks/secret-box.js';
+import { SecretKeeper } from './modules/webhooks/secret-keeper.js';
+import { WebhookSender } from './modules/webhooks/sender.js';
 
 export interface App {
   /** The port the server listens on (useful with PORT=0). */
@@ -65,7 +69,10 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const settings = queueSettings(config);
   const migration = new QueueMigration({ orm, databaseUrl, events, logger, watcher: phases });
   const repopulation = new Repopulation({ orm, databaseUrl, events, logger, metrics, topN: config.QUEUE_TOP_N });
-  const services = { orm, config, logger, metrics, events, settings, phases, migration, repopulation };
+  const secrets = new SecretKeeper(config.WEBHOOK_SECRETS_KEY ? parseSecretsKey(config.WEBHOOK_SECRETS_KEY) : null);
+  if (!secrets.configured) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook secrets are sealed with a key kept in the database (set it in production)');
+  const webhooks = { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, secrets };
+  const services = { orm, config, logger, metrics, events, settings, phases, migration, repopulation, webhooks };
 
   const scheduler = new Scheduler(logger);
   await applyLineLimit(jobOperation(services, 'start'), config.MAX_CONCURRENT_CALLS);
@@ -104,12 +111,20 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     },
   });
   scheduler.start();
+  const webhookWorker = new WebhookWorker({
+    em: () => orm.em.fork(), hub, logger, secrets, retryHours: config.WEBHOOK_RETRY_HOURS,
+    sender: new WebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+    concurrency: config.WEBHOOK_CONCURRENCY, perEndpoint: config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+    leaseMs: config.WEBHOOK_TIMEOUT_MS + 30_000, pollMs: 1000, onAttempt: (result) => metrics.webhookAttempts.inc({ result }),
+  });
+  webhookWorker.start();
 
   async function shutdown(): Promise<void> {
     // No subscriber is left once the server has closed its WebSockets: stop listening then,
     // before the database may go away.
     await server.drain(() => listener.stop());
     await scheduler.stop();
+    await webhookWorker.stop();
     await migration.stop();
     phases.stop();
     await server.stop();

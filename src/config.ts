@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseSecretsKey } from './modules/webhooks/secret-box.js';
 
 /**
  * Every setting the service reads, parsed from the environment in one place. Nothing else in
@@ -55,6 +56,22 @@ const schema = z.object({
   LEASE_JOB_CRON: cronExpression.default('*/5 * * * * *'),
   /** Events older than this leave the event log (the retention job, hourly). */
   EVENT_RETENTION_DAYS: positiveInt(7),
+  /** A webhook delivery not accepted within this many hours of its event is given up. */
+  WEBHOOK_RETRY_HOURS: positiveInt(72),
+  /** Webhook URLs to loopback and private addresses are refused unless this is true (local receivers, tests). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** A webhook request without an answer within this is a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /** Webhook requests in flight at once per instance, and to one endpoint. */
+  WEBHOOK_CONCURRENCY: positiveInt(64),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: positiveInt(16),
+  /**
+   * The key that seals webhook secrets in the database: 32 bytes, base64 or hex
+   * (`openssl rand -base64 32`), the same on every instance. Unset, a key kept in the database
+   * is used (development only: a copy of the database could then sign webhooks).
+   */
+  WEBHOOK_SECRETS_KEY: z.string().optional().refine((v) => v === undefined || parseSecretsKey(v) !== null,
+    { message: 'must be 32 bytes as base64 or hex (openssl rand -base64 32)' }),
   /** The sample job: each queue's figures once a minute, for the console's charts over time. */
   QUEUE_SAMPLE_CRON: cronExpression.default('* * * * *'),
   /** Samples older than this are deleted by the sample job. */

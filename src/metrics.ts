@@ -41,6 +41,10 @@ export function createMetrics() {
       name: 'callqueue_migration_phase', help: 'The legacy-migration phase this instance works in (1 on its label)',
       labelNames: ['phase'], registers: [registry],
     }),
+    webhookAttempts: new client.Counter({
+      name: 'callqueue_webhook_attempts_total', help: 'Webhook requests by result: delivered, retry (failed, tried again later), failed (given up)',
+      labelNames: ['result'], registers: [registry],
+    }),
     dbStatements: new client.Counter({
       name: 'callqueue_db_statements_total', help: 'SQL statements sent to PostgreSQL', registers: [registry],
     }),

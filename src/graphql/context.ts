@@ -11,6 +11,7 @@ import type { QueueStore } from '../modules/queue-type.js';
 import type { Repopulation } from '../modules/repopulation/repopulation.service.js';
 import type { QueueMigration } from '../modules/migration/migration.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
+import type { WebhookSettings } from '../modules/webhooks/webhooks.service.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What a WebSocket connection adds to the context: the instance's events and a way out. */
@@ -52,6 +53,8 @@ export interface GraphQLContext {
   migration: QueueMigration;
   /** This instance's view of the migration phase (reads outside write transactions). */
   phases: MigrationPhaseWatcher;
+  /** What webhook administration needs: the private-address rule and the secrets' key. */
+  webhooks: WebhookSettings;
 }
 
 /** What every context of this instance shares. */
@@ -65,6 +68,7 @@ export interface ContextServices {
   repopulation: Repopulation;
   migration: QueueMigration;
   phases: MigrationPhaseWatcher;
+  webhooks: WebhookSettings;
 }
 
 export type BuildContext = (caller: Caller, requestId: string, live?: LiveConnection | null) => GraphQLContext;
@@ -89,7 +93,7 @@ export function contextBuilder(services: ContextServices): BuildContext {
     const ctx: GraphQLContext = {
       requestId, caller, em, loaders, live,
       events: services.events, config: services.config, settings: services.settings, metrics: services.metrics,
-      store: phases.store(), repopulation: services.repopulation, migration: services.migration, phases,
+      store: phases.store(), repopulation: services.repopulation, migration: services.migration, phases, webhooks: services.webhooks,
       logger: services.logger.child({ requestId }),
       renew(event) {
         const scope = event ? eventScope(event) : newScope();

@@ -21,6 +21,7 @@ import { diagnosticsResolvers } from './resolvers/diagnostics.js';
 import { eventResolvers } from './resolvers/events.js';
 import { statsResolvers } from './resolvers/stats.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
+import { webhookResolvers } from './resolvers/webhooks.js';
 import { DateTime } from './resolvers/scalars.js';
 
 export function loadTypeDefs(): string[] {
@@ -43,6 +44,7 @@ const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
   claimantFactResolvers, queueWriteResolvers, scoreResolvers,
   subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers, diagnosticsResolvers, eventResolvers,
+  webhookResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {

@@ -22,6 +22,8 @@ import type { ApiKeyRecord as ApiKeyRecordModel, ApiKeyEvent as ApiKeyEventModel
 import type { EligibilityReport as EligibilityReportModel, QueueDiagnostics as QueueDiagnosticsModel } from '../../modules/queue/diagnostics.js';
 import type { EventPage as EventPageModel, LoggedEventRecord as LoggedEventRecordModel } from '../../modules/events/event-log.js';
 import type { CreatedKey as CreatedKeyModel } from '../../modules/auth/api-keys.js';
+import type { WebhookRecord as WebhookRecordModel, AttemptRecord as AttemptRecordModel } from '../../modules/webhooks/webhooks.sql.js';
+import type { WebhookWithSecret as WebhookWithSecretModel, DeliveryView as DeliveryViewModel, DeliveryEdge as DeliveryEdgeModel, DeliveryPage as DeliveryPageModel } from '../../modules/webhooks/webhooks.service.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -615,6 +617,16 @@ export type ConvertInput = {
   userId: Scalars['ID']['input'];
 };
 
+/** A new webhook. */
+export type CreateWebhookInput = {
+  /** What it is for, up to 500 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** The event types to send, at least one. */
+  eventTypes: Array<EventType>;
+  /** Where to post events: http(s), no credentials in it; private and loopback addresses only with WEBHOOK_ALLOW_PRIVATE=true. */
+  url: Scalars['String']['input'];
+};
+
 /** A claimant's eligibility, computed by the claim's own rule. */
 export type Eligibility = {
   __typename?: 'Eligibility';
@@ -1163,6 +1175,10 @@ export type Mutation = {
   createApiKey: ApiKeyCreated;
   /** ADMIN. */
   createCampaign: Campaign;
+  /** Creates a webhook (ADMIN only); it receives the events committed from now on. The secret is in the answer, and only there. */
+  createWebhook: WebhookWithSecret;
+  /** Deletes a webhook and its deliveries (ADMIN only); returns it as it was. */
+  deleteWebhook: Webhook;
   /**
    * AGENT (its own) or ADMIN. Ends an active session with its outcome (counted as a call attempt;
    * the claimant's assigned entry is handled as recordCallOutcome does), frees the line and at
@@ -1188,6 +1204,8 @@ export type Mutation = {
    * outstanding requests queue; with none, it converts. signatureType: initial, update or renewal.
    */
   recordSignature: ClaimantFactResult;
+  /** Sends an event of the log to a webhook again, as a new delivery with the same `webhook-id` (ADMIN only). */
+  redeliverEvent: WebhookDelivery;
   /** Gives an assigned entry back to its queue (its agent, or ADMIN). */
   releaseEntry: QueueEntry;
   /** Takes a claimant's live entry out of its queue (INTEGRATOR). */
@@ -1222,6 +1240,11 @@ export type Mutation = {
    */
   rotateApiKey: ApiKeyCreated;
   /**
+   * A new signing secret (ADMIN only), returned once. The old one keeps signing too for
+   * `graceHours` (both signatures in every request), so receivers can switch without a gap.
+   */
+  rotateWebhookSecret: WebhookWithSecret;
+  /**
    * AGENT (for itself) or ADMIN. Promises a call at `scheduledFor`: the claimant's entry goes to
    * the top of its queue, available from that time, whatever its score (a repopulation keeps it);
    * a claimant with no live entry gets one in the queue its facts call for. A pending callback of
@@ -1238,6 +1261,8 @@ export type Mutation = {
   setMigrationPhase: MigrationStatus;
   /** Moves a claimant's live entry to the other queue, keeping enqueuedAt and any assignment (INTEGRATOR). */
   transitionUser: QueueEntry;
+  /** Changes a webhook (ADMIN only). */
+  updateWebhook: Webhook;
   /** Creates or updates a claimant (INTEGRATOR). */
   upsertClaimant: Claimant;
   /** ADMIN. Compares both sides: counts per type and a checksum of every row's mapped columns. */
@@ -1300,6 +1325,18 @@ export type MutationCreateCampaignArgs = {
 
 
 /** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationCreateWebhookArgs = {
+  input: CreateWebhookInput;
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationEndCallArgs = {
   outcome: CallOutcome;
   sessionId: Scalars['ID']['input'];
@@ -1334,6 +1371,13 @@ export type MutationRecordCallOutcomeArgs = {
 export type MutationRecordSignatureArgs = {
   signatureType?: InputMaybe<Scalars['String']['input']>;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationRedeliverEventArgs = {
+  eventId: Scalars['ID']['input'];
+  webhookId: Scalars['ID']['input'];
 };
 
 
@@ -1384,6 +1428,13 @@ export type MutationRotateApiKeyArgs = {
 
 
 /** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationRotateWebhookSecretArgs = {
+  graceHours?: InputMaybe<Scalars['Int']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationScheduleCallbackArgs = {
   input: CallbackInput;
 };
@@ -1408,6 +1459,13 @@ export type MutationTransitionUserArgs = {
   reason: Scalars['String']['input'];
   to: QueueType;
   userId: Scalars['ID']['input'];
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationUpdateWebhookArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateWebhookInput;
 };
 
 
@@ -1649,6 +1707,10 @@ export type Query = {
   userQueueEntry?: Maybe<QueueEntry>;
   /** Who the caller is, as the API key presented says. */
   viewer: Viewer;
+  /** Deliveries of a webhook, newest first (ADMIN only). */
+  webhookDeliveries: WebhookDeliveryConnection;
+  /** Every webhook, oldest first (ADMIN only). */
+  webhooks: Array<Webhook>;
 };
 
 
@@ -1798,6 +1860,15 @@ export type QueryScoreBreakdownArgs = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type QueryUserQueueEntryArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryWebhookDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<WebhookDeliveryStatus>;
+  webhookId: Scalars['ID']['input'];
 };
 
 /** A queue and its live figures. */
@@ -2283,6 +2354,18 @@ export type UnsignedUserEntry = QueueEntry & {
   userId: Scalars['ID']['output'];
 };
 
+/** Changes to a webhook: what is absent stays. */
+export type UpdateWebhookInput = {
+  /** A new description (empty clears it). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Disable, or enable again: an enabled endpoint receives what is pending and the events since it was disabled that the log still keeps. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New event types, at least one. */
+  eventTypes?: InputMaybe<Array<EventType>>;
+  /** A new URL (the same rules as createWebhook). */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** A claimant's call score and the call bookkeeping the claim checks read. */
 export type UserCallScore = {
   __typename?: 'UserCallScore';
@@ -2319,6 +2402,120 @@ export type Viewer = {
   agentId?: Maybe<Scalars['ID']['output']>;
   /** The key's role. */
   role: Role;
+};
+
+/**
+ * An endpoint that receives events over HTTP, following the Standard Webhooks specification:
+ * each request carries `webhook-id` (the event's id, the same on every retry), `webhook-timestamp`
+ * (seconds) and `webhook-signature` (`v1,` + base64 HMAC-SHA256 of `id.timestamp.body` with the
+ * secret's bytes after `whsec_`), and a body `{ type, timestamp, data }` where `data` is the event
+ * as `events` lists it. At least once, in order per claimant; retried with backoff for
+ * WEBHOOK_RETRY_HOURS; a `410 Gone` answer disables the endpoint.
+ */
+export type Webhook = {
+  __typename?: 'Webhook';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** What it is for, as an admin wrote it. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Why it is disabled. */
+  disabledReason?: Maybe<Scalars['String']['output']>;
+  /** False once disabled (by updateWebhook, or by a 410 answer): nothing is sent until it is enabled again. */
+  enabled: Scalars['Boolean']['output'];
+  /** The event types it receives. */
+  eventTypes: Array<EventType>;
+  /** The webhook's id. */
+  id: Scalars['ID']['output'];
+  /** The last attempt made, whatever its result. */
+  lastAttempt?: Maybe<WebhookAttempt>;
+  /** Deliveries waiting to be sent or retried. */
+  pendingDeliveries: Scalars['Int']['output'];
+  /** Until when the secret replaced by rotateWebhookSecret still signs too (every request carries both signatures). */
+  previousSecretValidUntil?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+  /** Where events are posted (http or https). */
+  url: Scalars['String']['output'];
+};
+
+/** One HTTP request of a delivery. */
+export type WebhookAttempt = {
+  __typename?: 'WebhookAttempt';
+  /** When it was sent. */
+  at: Scalars['DateTime']['output'];
+  /** From sending to the answer (or the failure), in milliseconds. */
+  durationMs: Scalars['Int']['output'];
+  /** Why it failed without an answer (connection refused, timeout, address not allowed). */
+  error?: Maybe<Scalars['String']['output']>;
+  /** The HTTP status the endpoint answered; null when there was no answer (refused, timed out). */
+  responseCode?: Maybe<Scalars['Int']['output']>;
+};
+
+/** One event to one endpoint, with every attempt. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Attempts made. */
+  attemptCount: Scalars['Int']['output'];
+  /** Every attempt, oldest first. */
+  attempts: Array<WebhookAttempt>;
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The event's id (the `webhook-id` header). */
+  eventId: Scalars['ID']['output'];
+  /** The event's type. */
+  eventType: EventType;
+  /** When it was delivered or given up. */
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The delivery's id. */
+  id: Scalars['ID']['output'];
+  /** When the next attempt is due (PENDING). */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Made by redeliverEvent. */
+  redelivery: Scalars['Boolean']['output'];
+  /** Where it stands. */
+  status: WebhookDeliveryStatus;
+  /** The claimant the event concerns, when it concerns one (deliveries of a claimant go out in order). */
+  userId?: Maybe<Scalars['ID']['output']>;
+  /** The webhook. */
+  webhookId: Scalars['ID']['output'];
+};
+
+/** Deliveries of one webhook, newest first (a Relay connection). */
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  /** The deliveries of this page with their cursors. */
+  edges: Array<WebhookDeliveryEdge>;
+  /** The deliveries of this page. */
+  nodes: Array<WebhookDelivery>;
+  /** Whether more follow, and the cursor to continue from. */
+  pageInfo: PageInfo;
+};
+
+/** A delivery with its cursor. */
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  /** Pass it as `after` to read the next page. */
+  cursor: Scalars['String']['output'];
+  /** The delivery. */
+  node: WebhookDelivery;
+};
+
+/** Where a delivery stands. */
+export type WebhookDeliveryStatus =
+  /** The endpoint answered 2xx. */
+  | 'DELIVERED'
+  /** Not delivered within WEBHOOK_RETRY_HOURS: given up. */
+  | 'FAILED'
+  /** Waiting for its first attempt or its next retry (or for an earlier event of the same claimant). */
+  | 'PENDING';
+
+/** A webhook as created or rotated, with its secret: shown only here, stored encrypted. */
+export type WebhookWithSecret = {
+  __typename?: 'WebhookWithSecret';
+  /** The signing secret, `whsec_` + base64: keep it, it is not shown again. */
+  secret: Scalars['String']['output'];
+  /** The webhook. */
+  webhook: Webhook;
 };
 
 
@@ -2428,6 +2625,7 @@ export type ResolversTypes = {
   ConversionEdge: ResolverTypeWrapper<ConversionEdgeModel>;
   ConversionStats: ResolverTypeWrapper<Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversTypes['ConversionCountByAgent']> }>;
   ConvertInput: ConvertInput;
+  CreateWebhookInput: CreateWebhookInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Eligibility: ResolverTypeWrapper<EligibilityReportModel>;
   EligibilityVerdict: EligibilityVerdict;
@@ -2498,8 +2696,16 @@ export type ResolversTypes = {
   StuckWork: ResolverTypeWrapper<StuckWork>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UnsignedUserEntry: ResolverTypeWrapper<UnsignedUserEntryRecordModel>;
+  UpdateWebhookInput: UpdateWebhookInput;
   UserCallScore: ResolverTypeWrapper<UserCallScoreModel>;
   Viewer: ResolverTypeWrapper<Viewer>;
+  Webhook: ResolverTypeWrapper<WebhookRecordModel>;
+  WebhookAttempt: ResolverTypeWrapper<AttemptRecordModel>;
+  WebhookDelivery: ResolverTypeWrapper<DeliveryViewModel>;
+  WebhookDeliveryConnection: ResolverTypeWrapper<DeliveryPageModel>;
+  WebhookDeliveryEdge: ResolverTypeWrapper<DeliveryEdgeModel>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookWithSecret: ResolverTypeWrapper<WebhookWithSecretModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -2531,6 +2737,7 @@ export type ResolversParentTypes = {
   ConversionEdge: ConversionEdgeModel;
   ConversionStats: Omit<ConversionStats, 'byPrimaryAgent'> & { byPrimaryAgent: Array<ResolversParentTypes['ConversionCountByAgent']> };
   ConvertInput: ConvertInput;
+  CreateWebhookInput: CreateWebhookInput;
   DateTime: Scalars['DateTime']['output'];
   Eligibility: EligibilityReportModel;
   EnqueueInput: EnqueueInput;
@@ -2583,8 +2790,15 @@ export type ResolversParentTypes = {
   StuckWork: StuckWork;
   Subscription: Record<PropertyKey, never>;
   UnsignedUserEntry: UnsignedUserEntryRecordModel;
+  UpdateWebhookInput: UpdateWebhookInput;
   UserCallScore: UserCallScoreModel;
   Viewer: Viewer;
+  Webhook: WebhookRecordModel;
+  WebhookAttempt: AttemptRecordModel;
+  WebhookDelivery: DeliveryViewModel;
+  WebhookDeliveryConnection: DeliveryPageModel;
+  WebhookDeliveryEdge: DeliveryEdgeModel;
+  WebhookWithSecret: WebhookWithSecretModel;
 };
 
 export type ActivityBucketResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityBucket'] = ResolversParentTypes['ActivityBucket']> = {
@@ -3020,6 +3234,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   convertUser?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType, RequireFields<MutationConvertUserArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'role'>>;
   createCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'name' | 'queueType'>>;
+  createWebhook?: Resolver<ResolversTypes['WebhookWithSecret'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
+  deleteWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   endCall?: Resolver<ResolversTypes['CallSession'], ParentType, ContextType, RequireFields<MutationEndCallArgs, 'outcome' | 'sessionId'>>;
   enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
   initiateCall?: Resolver<ResolversTypes['InitiateCallResult'], ParentType, ContextType, RequireFields<MutationInitiateCallArgs, 'input'>>;
@@ -3027,6 +3243,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   previewQueueMigration?: Resolver<ResolversTypes['MigrationPreview'], ParentType, ContextType>;
   recordCallOutcome?: Resolver<ResolversTypes['CallOutcomeResult'], ParentType, ContextType, RequireFields<MutationRecordCallOutcomeArgs, 'input'>>;
   recordSignature?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationRecordSignatureArgs, 'userId'>>;
+  redeliverEvent?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType, RequireFields<MutationRedeliverEventArgs, 'eventId' | 'webhookId'>>;
   releaseEntry?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationReleaseEntryArgs, 'entryId'>>;
   removeFromQueue?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRemoveFromQueueArgs, 'reason' | 'userId'>>;
   renewAssignment?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationRenewAssignmentArgs, 'entryId'>>;
@@ -3034,10 +3251,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   revokeApiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'id'>>;
   rollbackQueueMigration?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationRollbackQueueMigrationArgs, 'reason'>>;
   rotateApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationRotateApiKeyArgs, 'graceMinutes' | 'id'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['WebhookWithSecret'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'graceHours' | 'id'>>;
   scheduleCallback?: Resolver<ResolversTypes['ScheduledCallback'], ParentType, ContextType, RequireFields<MutationScheduleCallbackArgs, 'input'>>;
   setCampaignStatus?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationSetCampaignStatusArgs, 'id' | 'status'>>;
   setMigrationPhase?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType, RequireFields<MutationSetMigrationPhaseArgs, 'phase'>>;
   transitionUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationTransitionUserArgs, 'reason' | 'to' | 'userId'>>;
+  updateWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationUpdateWebhookArgs, 'id' | 'input'>>;
   upsertClaimant?: Resolver<ResolversTypes['Claimant'], ParentType, ContextType, RequireFields<MutationUpsertClaimantArgs, 'input'>>;
   validateQueueMigration?: Resolver<ResolversTypes['MigrationValidation'], ParentType, ContextType>;
 };
@@ -3148,6 +3367,8 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   scoreBreakdown?: Resolver<Maybe<ResolversTypes['ScoreBreakdown']>, ParentType, ContextType, RequireFields<QueryScoreBreakdownArgs, 'userId'>>;
   userQueueEntry?: Resolver<Maybe<ResolversTypes['QueueEntry']>, ParentType, ContextType, RequireFields<QueryUserQueueEntryArgs, 'userId'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+  webhookDeliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<QueryWebhookDeliveriesArgs, 'first' | 'webhookId'>>;
+  webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
 };
 
 export type QueueResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Queue'] = ResolversParentTypes['Queue']> = {
@@ -3308,6 +3529,58 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
+export type WebhookResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  disabledReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  eventTypes?: Resolver<Array<ResolversTypes['EventType']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastAttempt?: Resolver<Maybe<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
+  pendingDeliveries?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  previousSecretValidUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebhookAttemptResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookAttempt'] = ResolversParentTypes['WebhookAttempt']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  responseCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type WebhookDeliveryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
+  attemptCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  attempts?: Resolver<Array<ResolversTypes['WebhookAttempt']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  eventId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  redelivery?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+  userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  webhookId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryConnection'] = ResolversParentTypes['WebhookDeliveryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WebhookDeliveryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookDeliveryEdge'] = ResolversParentTypes['WebhookDeliveryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
+};
+
+export type WebhookWithSecretResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WebhookWithSecret'] = ResolversParentTypes['WebhookWithSecret']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphQLContext> = {
   ActivityBucket?: ActivityBucketResolvers<ContextType>;
   Agent?: AgentResolvers<ContextType>;
@@ -3394,5 +3667,11 @@ export type Resolvers<ContextType = GraphQLContext> = {
   UnsignedUserEntry?: UnsignedUserEntryResolvers<ContextType>;
   UserCallScore?: UserCallScoreResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
+  Webhook?: WebhookResolvers<ContextType>;
+  WebhookAttempt?: WebhookAttemptResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
+  WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  WebhookWithSecret?: WebhookWithSecretResolvers<ContextType>;
 };
 

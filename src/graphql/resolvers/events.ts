@@ -1,4 +1,4 @@
-import { decodeEventCursor, followLog, readEvents, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
+import { decodeEventCursor, followLog, readEvents, SUBJECT_FIELD, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
 import type { EventRow } from '../../modules/events/events.sql.js';
 import { Mailbox } from '../../modules/events/mailbox.js';
 import { badInput } from '../../modules/errors.js';
@@ -9,7 +9,7 @@ import { requireRole } from '../auth.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 
 /** The subject of an event, under the field its type names. */
-const subject = (type: string) => (e: Row) => (e.type === type ? e.subject_id : null);
+const subject = (field: string) => (e: Row) => (SUBJECT_FIELD[e.type] === field ? e.subject_id : null);
 
 export const eventResolvers: Resolvers = {
   Query: {
@@ -36,10 +36,10 @@ export const eventResolvers: Resolvers = {
     queueType: (e: Row) => e.queue_type as never,
     userId: (e: Row) => e.user_id,
     entryId: (e: Row) => e.entry_id,
-    callbackId: subject('CALLBACK_DUE'),
-    callRequestId: subject('CALL_REQUEST_UPDATED'),
-    conversionId: subject('CONVERSION_RECORDED'),
-    migrationRunId: subject('MIGRATION_PROGRESS'),
+    callbackId: subject('callbackId'),
+    callRequestId: subject('callRequestId'),
+    conversionId: subject('conversionId'),
+    migrationRunId: subject('migrationRunId'),
   },
 };
 

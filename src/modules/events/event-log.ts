@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { toDate } from '../../db/sql.js';
 import { badInput } from '../errors.js';
 import { cursorExpired, eventsAfter, eventsHeldBack, logPosition, type EventRow } from './events.sql.js';
 
@@ -70,4 +71,22 @@ export async function* followLog(
     if (await eventsHeldBack(em(), cursor)) recheck();
     if ((await wakes.next()).done) return;
   }
+}
+
+/** The field naming an event's subject, by type (the typed view of LoggedEvent and of webhook bodies). */
+export const SUBJECT_FIELD: Readonly<Record<string, string>> = {
+  CALLBACK_DUE: 'callbackId', CALL_REQUEST_UPDATED: 'callRequestId', CONVERSION_RECORDED: 'conversionId', MIGRATION_PROGRESS: 'migrationRunId',
+};
+
+/** An event as JSON for integrators (a webhook's `data`): the fields of LoggedEvent that it has, ids as strings. */
+export function eventData(e: EventRow): Record<string, string> {
+  const data: Record<string, string> = {
+    id: String(e.id), cursor: encodeEventCursor(e.txid, e.id), type: e.type, at: toDate(e.at)!.toISOString(),
+  };
+  if (e.queue_type !== null) data.queueType = e.queue_type;
+  if (e.user_id !== null) data.userId = String(e.user_id);
+  if (e.entry_id !== null) data.entryId = String(e.entry_id);
+  const subject = SUBJECT_FIELD[e.type];
+  if (subject && e.subject_id !== null) data[subject] = String(e.subject_id);
+  return data;
 }
