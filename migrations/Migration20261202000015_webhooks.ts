@@ -49,8 +49,8 @@ export class Migration20261202000015_webhooks extends Migration {
         redelivery       boolean NOT NULL DEFAULT false,
         CHECK ((status = 'PENDING') = (finished_at IS NULL))
       )`);
-    // The worker's pick (due pending rows) and the per-claimant order check.
-    this.addSql(`CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (webhook_id, next_attempt_at) WHERE status = 'PENDING'`);
+    // The worker's pick (due pending rows, in its order: no sort) and the per-claimant order check.
+    this.addSql(`CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (webhook_id, next_attempt_at, event_txid, event_id) WHERE status = 'PENDING'`);
     this.addSql(`CREATE INDEX webhook_deliveries_order_idx ON webhook_deliveries (webhook_id, user_id, event_txid, event_id) WHERE status = 'PENDING'`);
     this.addSql(`CREATE INDEX webhook_deliveries_list_idx ON webhook_deliveries (webhook_id, id DESC)`);
     this.addSql(`

@@ -8,6 +8,7 @@ import { migrationSuite } from './migration.bench.js';
 import { prioritiesSuite } from './priorities.bench.js';
 import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
+import { webhooksSuite } from './webhooks.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
 
 /**
@@ -25,6 +26,7 @@ const all: Record<string, Suite> = {
   migration: migrationSuite,
   priorities: prioritiesSuite,
   console: consoleSuite,
+  webhooks: webhooksSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -165,7 +165,7 @@ export async function redeliver(em: EntityManager, webhookId: number, eventId: n
  * them. Returns how many events each webhook read (a full batch: call again).
  */
 export async function fanOut(em: EntityManager, batch: number): Promise<number> {
-  const rows = await queryRows<{ read: number }>(em, sql`/* fanOut */
+  const rows = await queryRows<{ read: number; made: number }>(em, sql`/* fanOut */
     WITH hooks AS (
       SELECT id, event_types, after_txid, after_id FROM webhooks WHERE enabled ORDER BY id FOR UPDATE SKIP LOCKED
     ), picked AS (
@@ -182,7 +182,11 @@ export async function fanOut(em: EntityManager, batch: number): Promise<number> 
         FROM (SELECT DISTINCT ON (webhook_id) webhook_id, txid, id FROM picked ORDER BY webhook_id, txid DESC, id DESC) last
        WHERE w.id = last.webhook_id
     )
-    SELECT coalesce(max(n), 0)::int AS read FROM (SELECT count(*) AS n FROM picked GROUP BY webhook_id) c`);
+    SELECT coalesce(max(n), 0)::int AS read, (SELECT count(*)::int FROM picked WHERE type = ANY(event_types)) AS made
+      FROM (SELECT count(*) AS n FROM picked GROUP BY webhook_id) c`);
+  // A burst of new rows leaves the planner's statistics behind (it would think the table
+  // empty and check the per-claimant order by scanning): refreshed at once, not by autovacuum a minute later.
+  if (rows[0]!.made >= 1000) await queryRows(em, sql`/* analyzeDeliveries */ ANALYZE webhook_deliveries`);
   return rows[0]!.read;
 }
 
