@@ -40,6 +40,7 @@ export class Migration20261202000015_webhooks extends Migration {
         user_id          bigint,
         entry_id         bigint,
         subject_id       bigint,
+        agent_id         bigint,
         status           text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'DELIVERED', 'FAILED')),
         attempts         int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
         next_attempt_at  timestamptz NOT NULL DEFAULT now(),
@@ -63,6 +64,9 @@ export class Migration20261202000015_webhooks extends Migration {
         error         text
       )`);
     this.addSql(`CREATE INDEX webhook_attempts_delivery_idx ON webhook_attempts (delivery_id, id)`);
+    // The agent of a CALLBACK_DUE: an instance catching up after a lost LISTEN connection
+    // rebuilds the event from its row, and callbackDue subscribers filter by agent.
+    this.addSql(`ALTER TABLE event_log ADD COLUMN agent_id bigint`);
     // The key that seals webhook secrets when WEBHOOK_SECRETS_KEY is not set (development).
     this.addSql(`
       CREATE TABLE service_secrets (
@@ -76,5 +80,6 @@ export class Migration20261202000015_webhooks extends Migration {
     this.addSql(`DROP TABLE webhook_deliveries`);
     this.addSql(`DROP TABLE webhooks`);
     this.addSql(`DROP TABLE service_secrets`);
+    this.addSql(`ALTER TABLE event_log DROP COLUMN agent_id`);
   }
 }

@@ -17,6 +17,7 @@ import { applyLineLimit } from './modules/call/lines.service.js';
 import { pgNotifyPublisher } from './modules/events/events.js';
 import { EventHub } from './modules/events/hub.js';
 import { EventListener } from './modules/events/listener.js';
+import { MissedEvents } from './modules/events/catch-up.js';
 import { QueueMigration } from './modules/migration/migration.service.js';
 import { MigrationPhaseWatcher } from './modules/migration/phase-watcher.js';
 import { queueSettings } from './modules/operation.js';
@@ -58,6 +59,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const hub = new EventHub();
   const listener = new EventListener({
     url: databaseUrl, hub, logger, onState: (connected) => metrics.listenerConnected.set(connected ? 1 : 0),
+    missed: new MissedEvents(() => orm.em.fork()), safePointMs: config.EVENT_SAFE_POINT_MS,
   });
   await listener.start();
 
@@ -115,7 +117,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
     em: () => orm.em.fork(), hub, logger, secrets, retryHours: config.WEBHOOK_RETRY_HOURS,
     sender: new WebhookSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
     concurrency: config.WEBHOOK_CONCURRENCY, perEndpoint: config.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
-    leaseMs: config.WEBHOOK_TIMEOUT_MS + 30_000, pollMs: 1000, onAttempt: (result) => metrics.webhookAttempts.inc({ result }),
+    leaseMs: config.WEBHOOK_TIMEOUT_MS + 30_000, pollMs: config.WEBHOOK_POLL_MS, onAttempt: (result) => metrics.webhookAttempts.inc({ result }),
   });
   webhookWorker.start();
 

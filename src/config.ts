@@ -56,6 +56,13 @@ const schema = z.object({
   LEASE_JOB_CRON: cronExpression.default('*/5 * * * * *'),
   /** Events older than this leave the event log (the retention job, hourly). */
   EVENT_RETENTION_DAYS: positiveInt(7),
+  /**
+   * How often an instance records how far it has received the event log while its LISTEN
+   * connection is up; after a reconnect it reads what committed after that point and was missed.
+   */
+  EVENT_SAFE_POINT_MS: positiveInt(2000),
+  /** How often each instance looks for due webhook retries and new endpoints (changes wake it at once). */
+  WEBHOOK_POLL_MS: positiveInt(1000),
   /** A webhook delivery not accepted within this many hours of its event is given up. */
   WEBHOOK_RETRY_HOURS: positiveInt(72),
   /** Webhook URLs to loopback and private addresses are refused unless this is true (local receivers, tests). */

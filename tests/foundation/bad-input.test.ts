@@ -5,7 +5,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   // Polls the migration phase hourly: one test counts this instance's statements.
-  server = await startTestServer({ MAX_BODY_BYTES: '20000', MAX_QUERY_DEPTH: '6', MIGRATION_PHASE_POLL_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
+  server = await startTestServer({ MAX_BODY_BYTES: '20000', MAX_QUERY_DEPTH: '6', MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
 });
 afterAll(() => server.close());
 

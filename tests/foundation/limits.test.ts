@@ -10,7 +10,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   // Polls the migration phase hourly: the tests count this instance's statements.
-  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
+  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
 });
 afterAll(() => server.close());
 

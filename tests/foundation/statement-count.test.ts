@@ -14,7 +14,7 @@ beforeAll(async () => {
   // The counter is per instance: the migration-phase poll (every second by default) and the
   // periodic jobs would add their statements to whichever query they happen to overlap, so this
   // instance polls hourly and runs no job.
-  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
+  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
   const s = seed(server.db);
   const agents = [];
   for (let i = 0; i < 5; i += 1) agents.push(await s.agent());

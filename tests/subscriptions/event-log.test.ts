@@ -202,6 +202,39 @@ it('a subscriber on instance A gets all 100 changes made through instance B, in 
   }
 }, 60_000);
 
+it('a live subscriber (no cursor) on instance A gets all 100 changes made through B, none twice, while A\'s LISTEN connection is killed again and again', async () => {
+  const listeners = async () => (await server.db.sql(`SELECT pid FROM pg_stat_activity WHERE application_name = 'callqueue-listener' AND datname = current_database()`)).map((r) => r.pid as number);
+  const before = await listeners();
+  const b = await server.startAnother();
+  const onlyB = (await listeners()).filter((pid) => !before.includes(pid));
+  expect(onlyB).toHaveLength(1);
+  await caughtUp();
+  const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const stream = subscriber.subscribe(`subscription { queueChanged(queueType: UNSIGNED_USERS) { kind userId cursor } }`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
+    const users: string[] = [];
+    for (let i = 0; i < 100; i += 1) {
+      if (i >= 30 && i < 70 && i % 5 === 0) {
+        // A's listener only (B's announces nothing to A's subscriber; killing it proves nothing).
+        for (const pid of (await listeners()).filter((p) => p !== onlyB[0])) await server.db.sql(`SELECT pg_terminate_backend($1)`, [pid]);
+      }
+      const u = await s.claimant();
+      users.push(String(u));
+      await onB.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) });
+    }
+    const got: string[] = [];
+    while (got.length < 100) got.push((await stream.next(10_000)).data.queueChanged.userId);
+    expect(got).toEqual(users);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stream.pending()).toBe(0);
+  } finally {
+    await subscriber.dispose();
+    await b.close();
+  }
+}, 60_000);
+
 it('conversionRecorded resumes after an event-log cursor: the conversions recorded meanwhile', async () => {
   const start = await caughtUp();
   const converted: string[] = [];

@@ -824,6 +824,8 @@ export type LiveStatus = {
 /** One event of the log. Events carry ids: read the rows they name for their current state. */
 export type LoggedEvent = {
   __typename?: 'LoggedEvent';
+  /** The agent the callback is promised to, for CALLBACK_DUE (none: any agent). */
+  agentId?: Maybe<Scalars['ID']['output']>;
   /** When the transaction that made the change began. */
   at: Scalars['DateTime']['output'];
   /** The call request, for CALL_REQUEST_UPDATED. */
@@ -3089,6 +3091,7 @@ export type LiveStatusResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type LoggedEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LoggedEvent'] = ResolversParentTypes['LoggedEvent']> = {
+  agentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   callRequestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   callbackId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;

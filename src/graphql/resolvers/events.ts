@@ -36,6 +36,7 @@ export const eventResolvers: Resolvers = {
     queueType: (e: Row) => e.queue_type as never,
     userId: (e: Row) => e.user_id,
     entryId: (e: Row) => e.entry_id,
+    agentId: (e: Row) => e.agent_id,
     callbackId: subject('callbackId'),
     callRequestId: subject('callRequestId'),
     conversionId: subject('conversionId'),

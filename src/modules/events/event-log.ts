@@ -88,5 +88,6 @@ export function eventData(e: EventRow): Record<string, string> {
   if (e.entry_id !== null) data.entryId = String(e.entry_id);
   const subject = SUBJECT_FIELD[e.type];
   if (subject && e.subject_id !== null) data[subject] = String(e.subject_id);
+  if (e.agent_id !== null && e.agent_id !== undefined) data.agentId = String(e.agent_id);
   return data;
 }

@@ -12,6 +12,7 @@ export interface LoggedEvent {
   userId: number | null;
   entryId: number | null;
   subjectId: number | null;
+  agentId?: number | null;
 }
 
 /*
@@ -21,10 +22,12 @@ export interface LoggedEvent {
 export async function logAndNotify(em: EntityManager, channel: string, payload: string, e: LoggedEvent): Promise<void> {
   await queryRows(em, sql`/* logAndNotify */
     WITH logged AS (
-      INSERT INTO event_log (type, queue_type, user_id, entry_id, subject_id)
-      VALUES (${e.type}, ${e.queueType}, ${e.userId}, ${e.entryId}, ${e.subjectId}) RETURNING id, txid)
+      INSERT INTO event_log (type, queue_type, user_id, entry_id, subject_id, agent_id)
+      VALUES (${e.type}, ${e.queueType}, ${e.userId}, ${e.entryId}, ${e.subjectId}, ${e.agentId ?? null}) RETURNING id, txid)
     SELECT pg_notify(${channel}, (${payload}::jsonb || jsonb_build_object('cursor', txid::text || ':' || id))::text) FROM logged`);
 }
+
+const EVENT_COLUMNS = sql`id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, agent_id, at`;
 
 export interface EventRow {
   id: number;
@@ -34,6 +37,7 @@ export interface EventRow {
   user_id: number | null;
   entry_id: number | null;
   subject_id: number | null;
+  agent_id: number | null;
   at: string;
 }
 
@@ -46,7 +50,7 @@ export async function eventsAfter(
   em: EntityManager, after: { txid: string; id: number }, filter: { types: string[] | null; userId: number | null }, limit: number,
 ): Promise<EventRow[]> {
   return queryRows<EventRow>(em, sql`/* eventsAfter */
-    SELECT id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, at FROM event_log
+    SELECT ${EVENT_COLUMNS} FROM event_log
      WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
        AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
        AND (${filter.types}::text[] IS NULL OR type = ANY(${filter.types}::text[]))
@@ -85,4 +89,13 @@ export async function cursorExpired(em: EntityManager, at: { txid: string; id: n
      WHERE (${at.txid}::xid8, ${at.id}::bigint) < (o.txid, o.id)
        AND NOT EXISTS (SELECT 1 FROM event_log WHERE txid = ${at.txid}::xid8 AND id = ${at.id})`);
   return rows[0] ?? null;
+}
+
+/*
+ * committedAfter: every committed event after the position, whatever older transactions still
+ * run (no horizon): what an instance whose LISTEN connection dropped may have missed.
+ */
+export async function committedAfter(em: EntityManager, after: { txid: string; id: number }, limit: number): Promise<EventRow[]> {
+  return queryRows<EventRow>(em, sql`/* committedAfter */
+    SELECT ${EVENT_COLUMNS} FROM event_log WHERE (txid, id) > (${after.txid}::xid8, ${after.id}::bigint) ORDER BY txid, id LIMIT ${limit}`);
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { logAndNotify, notify, type LoggedEvent } from './events.sql.js';
+import { toDate } from '../../db/sql.js';
+import { logAndNotify, notify, type EventRow, type LoggedEvent } from './events.sql.js';
 import type { QueueType } from '../queue-type.js';
 
 /**
@@ -42,7 +43,7 @@ export function loggedAs(event: DomainEvent): LoggedEvent | null {
     case 'queueChanged':
       return { type: event.kind, queueType: event.queueType, userId: event.userId, entryId: event.entryId, subjectId: null };
     case 'callbackDue':
-      return { type: 'CALLBACK_DUE', queueType: null, userId: null, entryId: null, subjectId: event.callbackId };
+      return { type: 'CALLBACK_DUE', queueType: null, userId: null, entryId: null, subjectId: event.callbackId, agentId: event.agentId };
     case 'callRequestUpdated':
       return event.requestId === null ? null : { type: 'CALL_REQUEST_UPDATED', queueType: null, userId: null, entryId: null, subjectId: event.requestId };
     case 'conversionRecorded':
@@ -51,6 +52,27 @@ export function loggedAs(event: DomainEvent): LoggedEvent | null {
       return { type: 'MIGRATION_PROGRESS', queueType: null, userId: null, entryId: null, subjectId: event.runId };
     default:
       return null;
+  }
+}
+
+const QUEUE_KINDS: ReadonlySet<string> = new Set<QueueEventKind>([
+  'ENTRY_ADDED', 'ENTRY_UPDATED', 'ENTRY_ASSIGNED', 'ENTRY_RELEASED', 'ENTRY_REMOVED', 'ENTRY_TRANSITIONED', 'QUEUE_REPOPULATED',
+]);
+export const isQueueKind = (type: string): type is QueueEventKind => QUEUE_KINDS.has(type);
+
+/** The event a log row records, as an instance would have received it (the inverse of loggedAs). */
+export function receivedFromLog(row: EventRow): ReceivedEvent {
+  const stamp = { at: toDate(row.at)!.toISOString(), cursor: `${row.txid}:${row.id}` };
+  const id = (v: number | string | null) => (v === null ? null : Number(v));
+  if (isQueueKind(row.type)) {
+    return { topic: 'queueChanged', kind: row.type, queueType: row.queue_type as QueueType, userId: id(row.user_id), entryId: id(row.entry_id), ...stamp };
+  }
+  switch (row.type) {
+    case 'CALLBACK_DUE': return { topic: 'callbackDue', callbackId: Number(row.subject_id), agentId: id(row.agent_id), ...stamp };
+    case 'CALL_REQUEST_UPDATED': return { topic: 'callRequestUpdated', requestId: Number(row.subject_id), ...stamp };
+    case 'CONVERSION_RECORDED': return { topic: 'conversionRecorded', conversionId: Number(row.subject_id), ...stamp };
+    case 'MIGRATION_PROGRESS': return { topic: 'migrationProgress', runId: Number(row.subject_id), ...stamp };
+    default: throw new Error(`event type ${row.type} has no topic`);
   }
 }
 

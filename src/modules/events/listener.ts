@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { EVENT_CHANNEL, type ReceivedEvent } from './events.js';
 import type { EventHub } from './hub.js';
+import type { MissedEvents } from './catch-up.js';
 
 export interface ListenerOptions {
   url: string;
@@ -10,6 +11,10 @@ export interface ListenerOptions {
   /** Tells operators (and /metrics) whether events are flowing. */
   onState?: (connected: boolean) => void;
   maxBackoffMs?: number;
+  /** Finds in the event log what a dropped connection missed (without it, a reconnect only signals a resync). */
+  missed?: MissedEvents;
+  /** How often the safe position of `missed` moves while connected. */
+  safePointMs?: number;
 }
 
 /** Set on the LISTEN connection so operators (and tests) can find it in pg_stat_activity. */
@@ -26,17 +31,35 @@ export class EventListener {
   private retryTimer: NodeJS.Timeout | null = null;
   private attempt = 0;
   private connectedOnce = false;
+  /** Notifications held while the missed events are read, so subscribers get them after those. */
+  private held: ReceivedEvent[] | null = null;
+  /** Counts connections: a safe position read during one is kept only if it is still the current one. */
+  private epoch = 0;
+  private safePointTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ListenerOptions) {}
 
   /** Resolves once the first LISTEN is in place (events committed after this are received). */
   async start(): Promise<void> {
     await this.connect();
+    await this.options.missed?.start();
+    const every = this.options.safePointMs ?? 0;
+    if (this.options.missed && every > 0) {
+      const tick = () => {
+        const epoch = this.epoch;
+        const current = () => this.client !== null && this.held === null && this.epoch === epoch;
+        if (!current()) return;
+        this.options.missed!.advance(current).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
+      };
+      this.safePointTimer = setInterval(tick, every);
+      this.safePointTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.safePointTimer) clearInterval(this.safePointTimer);
     const client = this.client;
     this.client = null;
     if (client) await client.end().catch(() => undefined);
@@ -62,9 +85,11 @@ export class EventListener {
       throw error;
     }
     if (this.stopped || this.client !== client) return;
+    this.epoch += 1;
     this.attempt = 0;
     this.options.onState?.(true);
     if (this.connectedOnce) {
+      await this.catchUp();
       this.options.logger.info('event listener reconnected');
       this.options.hub.emit({ topic: 'resync' });
     }
@@ -72,13 +97,43 @@ export class EventListener {
     this.connectedOnce = true;
   }
 
+  /**
+   * After a reconnect: what committed while the connection was down, from the log, handed out
+   * before the notifications that arrive meanwhile (held until then); none twice.
+   */
+  private async catchUp(): Promise<void> {
+    const missed = this.options.missed;
+    if (!missed) return;
+    this.held = [];
+    try {
+      const events = await missed.missed();
+      if (events.length) this.options.logger.info({ events: events.length }, 'events missed while the listener was away, caught up from the event log');
+      for (const event of events) this.options.hub.emit(event);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not read the events missed while the listener was away');
+    } finally {
+      const held = this.held;
+      this.held = null;
+      for (const event of held) this.emit(event);
+    }
+  }
+
   private deliver(payload: string | undefined): void {
     if (!payload) return;
+    let event: ReceivedEvent;
     try {
-      this.options.hub.emit(JSON.parse(payload) as ReceivedEvent);
+      event = JSON.parse(payload) as ReceivedEvent;
     } catch (error) {
       this.options.logger.error({ err: error }, 'unreadable event payload ignored');
+      return;
     }
+    if (this.held) this.held.push(event);
+    else this.emit(event);
+  }
+
+  private emit(event: ReceivedEvent): void {
+    if (this.options.missed && !this.options.missed.firstTime(event.cursor)) return;
+    this.options.hub.emit(event);
   }
 
   private lost(client: pg.Client): void {

@@ -1,0 +1,65 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { receivedFromLog, type ReceivedEvent } from './events.js';
+import { committedAfter, logPosition } from './events.sql.js';
+
+type Position = { txid: string; id: number };
+
+const parse = (cursor: string): Position => {
+  const [txid, id] = cursor.split(':');
+  return { txid: txid!, id: Number(id) };
+};
+const after = (a: Position, b: Position) => BigInt(a.txid) > BigInt(b.txid) || (a.txid === b.txid && a.id > b.id);
+
+/**
+ * What an instance's LISTEN connection missed, found in the event log. NOTIFY is not durable:
+ * whatever committed while the connection was down never arrives. The instance remembers a
+ * safe position — every logged event up to it has been received — and the cursors received
+ * since; after a reconnect, every committed event after the safe position that was not received
+ * is read from the log and handed to subscribers as if it had been notified. A notification that
+ * arrives for an event already handed out that way is dropped, so none is seen twice.
+ *
+ * The safe position moves (advance) only while the connection stays up: it is the log's
+ * commit-safe end (below the snapshot's xmin), all of whose events committed while this
+ * instance listened or were caught up before.
+ */
+export class MissedEvents {
+  private safe: Position = { txid: '0', id: 0 };
+  private readonly received = new Map<string, Position>();
+
+  constructor(private readonly em: () => EntityManager) {}
+
+  async start(): Promise<void> {
+    this.safe = (await logPosition(this.em())) ?? this.safe;
+  }
+
+  /** A notification arrived: false when its event was already handed out (drop it). */
+  firstTime(cursor: string | undefined): boolean {
+    if (cursor === undefined) return true;
+    if (this.received.has(cursor)) return false;
+    this.received.set(cursor, parse(cursor));
+    return true;
+  }
+
+  /** While connected (the caller checks it did not drop meanwhile): the safe position moves to the log's commit-safe end. */
+  async advance(stillConnected: () => boolean): Promise<void> {
+    const position = await logPosition(this.em());
+    if (!position || !stillConnected() || !after(position, this.safe)) return;
+    this.safe = position;
+    for (const [cursor, p] of this.received) if (!after(p, this.safe)) this.received.delete(cursor);
+  }
+
+  /** After a reconnect: the committed events after the safe position not received, in log order. */
+  async missed(): Promise<ReceivedEvent[]> {
+    const missed: ReceivedEvent[] = [];
+    let from = this.safe;
+    for (;;) {
+      const rows = await committedAfter(this.em(), from, 1000);
+      for (const row of rows) {
+        const event = receivedFromLog(row);
+        if (this.firstTime(event.cursor)) missed.push(event);
+      }
+      if (rows.length < 1000) return missed;
+      from = { txid: rows.at(-1)!.txid, id: Number(rows.at(-1)!.id) };
+    }
+  }
+}
