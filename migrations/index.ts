@@ -14,6 +14,7 @@ import { Migration20261202000012_assignment_leases } from './Migration2026120200
 import { Migration20261202000013_operator_views } from './Migration20261202000013_operator_views.js';
 import { Migration20261202000014_event_log } from './Migration20261202000014_event_log.js';
 import { Migration20261202000015_webhooks } from './Migration20261202000015_webhooks.js';
+import { Migration20261202000016_fact_events } from './Migration20261202000016_fact_events.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -35,4 +36,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000013_operator_views', class: Migration20261202000013_operator_views },
   { name: 'Migration20261202000014_event_log', class: Migration20261202000014_event_log },
   { name: 'Migration20261202000015_webhooks', class: Migration20261202000015_webhooks },
+  { name: 'Migration20261202000016_fact_events', class: Migration20261202000016_fact_events },
 ];

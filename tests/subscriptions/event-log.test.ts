@@ -235,6 +235,65 @@ it('a live subscriber (no cursor) on instance A gets all 100 changes made throug
   }
 }, 60_000);
 
+it('logs claimant facts, requirements, calls and callbacks as the database writes them, with ids and states, never contact data', async () => {
+  const start = await caughtUp();
+  const agent = await s.agent();
+  const u = String(await s.claimant({ timezone: 'UTC' }));
+  await server.admin.data(`mutation($u: ID!) { upsertClaimant(input: { userId: $u, claimId: "C-1", phone: "+1 555 010 9999", doNotCall: false }) { userId } }`, { u });
+  const requirement = (await server.admin.data(`mutation($u: ID!) { addRequirement(input: { userId: $u, requirementType: "police_report" }) { id } }`, { u })).addRequirement.id;
+  const started = (await server.admin.data(`mutation($u: ID!, $a: ID!) { initiateCall(input: { userId: $u, agentId: $a, callType: DIRECT, overrideReason: "test" }) { session { id } } }`,
+    { u, a: String(agent) })).initiateCall.session.id;
+  await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: NO_ANSWER) { id } }`, { s: started });
+  const callback = (await server.admin.data(`mutation($u: ID!, $t: DateTime!) { scheduleCallback(input: { userId: $u, scheduledFor: $t, reason: "asked", claimantRequested: true }) { callback { id } } }`,
+    { u, t: new Date(Date.now() + 3_600_000).toISOString() })).scheduleCallback.callback.id;
+  await server.admin.data(`mutation($c: ID!) { cancelCallback(id: $c) { id } }`, { c: callback });
+
+  const types = ['CLAIMANT_CHANGED', 'CALL_STARTED', 'CALL_ENDED', 'CALLBACK_SCHEDULED', 'CALLBACK_CLOSED'];
+  const { all } = await until(start, (events) => events.filter((e) => e.userId === u && types.includes(e.type)).length >= 6);
+  const page = await server.admin.data(`query($a: String, $u: ID!, $t: [EventType!]) { events(after: $a, userId: $u, types: $t) {
+    nodes { type detail callSessionId callbackId requirementId agentId queueType } } }`, { a: start, u, t: types });
+  expect(all.filter((e) => e.userId === u && types.includes(e.type))).toHaveLength(6);
+  expect(page.events.nodes).toEqual([
+    { type: 'CLAIMANT_CHANGED', detail: 'phone', callSessionId: null, callbackId: null, requirementId: null, agentId: null, queueType: null },
+    { type: 'CLAIMANT_CHANGED', detail: 'requirement pending', callSessionId: null, callbackId: null, requirementId: requirement, agentId: null, queueType: null },
+    // A direct call made outside any queue has no queue.
+    { type: 'CALL_STARTED', detail: 'direct', callSessionId: started, callbackId: null, requirementId: null, agentId: String(agent), queueType: null },
+    { type: 'CALL_ENDED', detail: 'no_answer', callSessionId: started, callbackId: null, requirementId: null, agentId: String(agent), queueType: null },
+    { type: 'CALLBACK_SCHEDULED', detail: 'pending', callSessionId: null, callbackId: callback, requirementId: null, agentId: null, queueType: expect.anything() },
+    { type: 'CALLBACK_CLOSED', detail: 'cancelled', callSessionId: null, callbackId: callback, requirementId: null, agentId: null, queueType: expect.anything() },
+  ].map((e) => ({ ...e, queueType: e.queueType === null ? null : expect.any(String) })));
+  // Raw SQL is logged as well: the triggers are the database's.
+  await server.db.sql(`UPDATE claimants SET do_not_call = true WHERE user_id = $1`, [u]);
+  const { all: after } = await until(start, (events) => events.some((e) => e.userId === u && e.type === 'CLAIMANT_CHANGED' && events.filter((x) => x.type === 'CLAIMANT_CHANGED' && x.userId === u).length >= 3));
+  expect(after.filter((e) => e.type === 'CLAIMANT_CHANGED' && e.userId === u)).toHaveLength(3);
+  const rows = await server.db.sql(`SELECT * FROM event_log WHERE user_id = $1`, [u]);
+  expect(JSON.stringify(rows)).not.toContain('555 010 9999');
+});
+
+it('callbackDue resumes after an event-log cursor: the callbacks that fell due meanwhile, for the agent asked, then live', async () => {
+  const start = await caughtUp();
+  const agent = await s.agent();
+  const other = await s.agent();
+  const mine = await s.callback(await s.claimant(), new Date(Date.now() - 1000), agent);
+  await s.callback(await s.claimant(), new Date(Date.now() - 1000), other);
+  const jobs = await server.startAnother({ CALLBACK_JOB_CRON: '* * * * * *' });
+  try {
+    await until(start, (events) => events.filter((e) => e.type === 'CALLBACK_DUE').length >= 2);
+    const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
+    try {
+      const stream = subscriber.subscribe(`subscription($a: String, $g: ID) { callbackDue(after: $a, agentId: $g) { id } }`, { a: start, g: String(agent) });
+      expect((await stream.next(5000)).data.callbackDue.id).toBe(String(mine));
+      const later = await s.callback(await s.claimant(), new Date(Date.now() - 1000), agent);
+      expect((await stream.next(5000)).data.callbackDue.id).toBe(String(later));
+      expect(stream.pending()).toBe(0);
+    } finally {
+      await subscriber.dispose();
+    }
+  } finally {
+    await jobs.close();
+  }
+});
+
 it('conversionRecorded resumes after an event-log cursor: the conversions recorded meanwhile', async () => {
   const start = await caughtUp();
   const converted: string[] = [];

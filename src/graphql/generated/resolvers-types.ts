@@ -695,10 +695,20 @@ export type EventConnection = {
 
 /** What happened, as the event log records it. */
 export type EventType =
+  /** A callback was completed, cancelled or missed (detail says which). */
+  | 'CALLBACK_CLOSED'
   /** A callback became due. */
   | 'CALLBACK_DUE'
+  /** A callback was scheduled. */
+  | 'CALLBACK_SCHEDULED'
+  /** A call ended (detail: its outcome, or failed). */
+  | 'CALL_ENDED'
   /** A call request moved: dispatched, cancelled or expired. */
   | 'CALL_REQUEST_UPDATED'
+  /** A call started (detail: direct or campaign). */
+  | 'CALL_STARTED'
+  /** A claimant's facts changed (detail names them: signatureStatus, doNotCall, phone, …) or a requirement was added, received or waived (detail: "requirement received"). */
+  | 'CLAIMANT_CHANGED'
   /** A conversion was recorded. */
   | 'CONVERSION_RECORDED'
   /** A claimant entered a queue. */
@@ -824,18 +834,22 @@ export type LiveStatus = {
 /** One event of the log. Events carry ids: read the rows they name for their current state. */
 export type LoggedEvent = {
   __typename?: 'LoggedEvent';
-  /** The agent the callback is promised to, for CALLBACK_DUE (none: any agent). */
+  /** The agent: the callback's (none: any agent), or the call's. */
   agentId?: Maybe<Scalars['ID']['output']>;
   /** When the transaction that made the change began. */
   at: Scalars['DateTime']['output'];
   /** The call request, for CALL_REQUEST_UPDATED. */
   callRequestId?: Maybe<Scalars['ID']['output']>;
-  /** The callback, for CALLBACK_DUE. */
+  /** The call session, for CALL_STARTED and CALL_ENDED. */
+  callSessionId?: Maybe<Scalars['ID']['output']>;
+  /** The callback, for CALLBACK_DUE, CALLBACK_SCHEDULED and CALLBACK_CLOSED. */
   callbackId?: Maybe<Scalars['ID']['output']>;
   /** The conversion, for CONVERSION_RECORDED. */
   conversionId?: Maybe<Scalars['ID']['output']>;
   /** Where this event is in the log: pass it as `after` to read what follows. */
   cursor: Scalars['String']['output'];
+  /** What changed, in words of the API (see each EventType); never contact data. */
+  detail?: Maybe<Scalars['String']['output']>;
   /** The queue entry, for queue events. */
   entryId?: Maybe<Scalars['ID']['output']>;
   /** The event's id (the same on every delivery of it). */
@@ -844,9 +858,11 @@ export type LoggedEvent = {
   migrationRunId?: Maybe<Scalars['ID']['output']>;
   /** The queue, for queue events. */
   queueType?: Maybe<QueueType>;
+  /** The requirement, for a CLAIMANT_CHANGED about one. */
+  requirementId?: Maybe<Scalars['ID']['output']>;
   /** What happened. */
   type: EventType;
-  /** The claimant, for queue events. */
+  /** The claimant the event concerns. */
   userId?: Maybe<Scalars['ID']['output']>;
 };
 
@@ -2234,6 +2250,7 @@ export type Subscription = {
  * made it.
  */
 export type SubscriptionCallRequestUpdatedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
 };
 
@@ -2245,6 +2262,7 @@ export type SubscriptionCallRequestUpdatedArgs = {
  * made it.
  */
 export type SubscriptionCallbackDueArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   agentId?: InputMaybe<Scalars['ID']['input']>;
 };
 
@@ -2280,6 +2298,7 @@ export type SubscriptionEventLogArgs = {
  * made it.
  */
 export type SubscriptionMigrationProgressArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   runId: Scalars['ID']['input'];
 };
 
@@ -3094,13 +3113,16 @@ export type LoggedEventResolvers<ContextType = GraphQLContext, ParentType extend
   agentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   callRequestId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  callSessionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   callbackId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   conversionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   entryId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   migrationRunId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   queueType?: Resolver<Maybe<ResolversTypes['QueueType']>, ParentType, ContextType>;
+  requirementId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['EventType'], ParentType, ContextType>;
   userId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
 };

@@ -1,6 +1,8 @@
 import { decodeEventCursor, followLog, readEvents, SUBJECT_FIELD, type LoggedEventRecord as Row } from '../../modules/events/event-log.js';
-import type { EventRow } from '../../modules/events/events.sql.js';
+import { receivedFromLog } from '../../modules/events/events.js';
+import type { HubSignal } from '../../modules/events/hub.js';
 import { Mailbox } from '../../modules/events/mailbox.js';
+import { subscribeTo, type SubscribeOptions } from '../live.js';
 import { badInput } from '../../modules/errors.js';
 import type { GraphQLContext } from '../context.js';
 import { parseUserId } from '../../modules/ids.js';
@@ -27,8 +29,8 @@ export const eventResolvers: Resolvers = {
         requireRole(ctx, 'VIEWER');
         const user = userId ? String(parseUserId(userId)) : null;
         const wanted = types?.length ? new Set<string>(types) : null;
-        return logSubscription(ctx, after ?? null, (e) => (!wanted || wanted.has(e.type)) && (!user || String(e.user_id) === user),
-          (e) => ({ eventLog: e }));
+        return logSubscription(ctx, after ?? null,
+          (e) => ((!wanted || wanted.has(e.type)) && (!user || String(e.user_id) === user) ? { eventLog: e } : null));
       },
     },
   },
@@ -41,6 +43,9 @@ export const eventResolvers: Resolvers = {
     callRequestId: subject('callRequestId'),
     conversionId: subject('conversionId'),
     migrationRunId: subject('migrationRunId'),
+    callSessionId: subject('callSessionId'),
+    requirementId: subject('requirementId'),
+    detail: (e: Row) => e.detail ?? null,
   },
 };
 
@@ -50,7 +55,7 @@ export const eventResolvers: Resolvers = {
  * with fresh loaders, like any subscription event.
  */
 export function logSubscription<T>(
-  ctx: GraphQLContext, after: string | null, filter: (e: EventRow) => boolean, toItem: (e: Row) => T,
+  ctx: GraphQLContext, after: string | null, select: (e: Row) => T | null,
 ): AsyncIterableIterator<T> {
   const live = ctx.live;
   if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
@@ -60,7 +65,7 @@ export function logSubscription<T>(
   unsubscribe = live.hub.on((s) => { if (s.topic !== 'liveStatus') wakes.push(true); });
   let timer: NodeJS.Timeout | null = null;
   const recheck = () => { timer ??= setTimeout(() => { timer = null; wakes.push(true); }, 200); };
-  const stream = followLog(() => ctx.em.fork(), wakes, after, filter, recheck);
+  const stream = followLog(() => ctx.em.fork(), wakes, after, select, recheck);
   const close = async () => {
     if (timer) clearTimeout(timer);
     await wakes.return();
@@ -70,10 +75,23 @@ export function logSubscription<T>(
       const r = await stream.next();
       if (r.done) return r;
       ctx.renew(null);
-      return { value: toItem(r.value), done: false };
+      return { value: r.value, done: false };
     },
     return: async () => { await close(); await stream.return(undefined as never); return { value: undefined, done: true }; },
     throw: async (error: unknown) => { await close(); return stream.throw(error) as never; },
     [Symbol.asyncIterator]() { return this; },
   };
+}
+
+/**
+ * An event subscription that can resume: live from this instance's events, or — with `after`,
+ * an event-log cursor — replayed from the log after it and then followed there, with no gap
+ * and no duplicate. One `select` decides both ways (a logged row is turned back into the event
+ * it records), so a resumed stream carries exactly what a live one would have.
+ */
+export function resumable<T>(
+  ctx: GraphQLContext, after: string | null | undefined, select: (signal: HubSignal) => T | null, options: SubscribeOptions<T> = {},
+): AsyncIterableIterator<T> {
+  if (after) return logSubscription(ctx, after, (row) => select(receivedFromLog(row)));
+  return subscribeTo(ctx, select, options);
 }

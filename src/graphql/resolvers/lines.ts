@@ -7,7 +7,7 @@ import { parseId, parseUserId } from '../../modules/ids.js';
 import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { subscribeTo } from '../live.js';
+import { resumable } from './events.js';
 import { agentRestriction, operationFor } from '../operation.js';
 
 /** Wait of a new request behind `ahead` queued ones (0 when a line is free). */
@@ -61,11 +61,11 @@ export const lineResolvers: Resolvers = {
   },
   Subscription: {
     callRequestUpdated: {
-      subscribe: (_, { id }, ctx) => {
+      subscribe: (_, { id, after }, ctx) => {
         requireRole(ctx, 'VIEWER');
         const requestId = parseId(id, 'id');
         // Its own changes, and "the line moved" (positions shift) while it waits.
-        return subscribeTo(ctx, (s) =>
+        return resumable(ctx, after, (s) =>
           s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null);
       },
       resolve: async (item: { requestId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.callRequest.load(item.requestId))!,

@@ -6,7 +6,7 @@ import type { MigrationPhase } from '../../modules/migration/phases.js';
 import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { subscribeTo } from '../live.js';
+import { resumable } from './events.js';
 import { operationFor } from '../operation.js';
 
 function lastOf(last: number | null | undefined, fallback: number): number {
@@ -56,12 +56,12 @@ export const migrationResolvers: Resolvers = {
   },
   Subscription: {
     migrationProgress: {
-      subscribe: async (_, { runId }, ctx) => {
+      subscribe: async (_, { runId, after }, ctx) => {
         requireRole(ctx, 'ADMIN');
         const id = parseId(runId, 'runId');
         if (!(await ctx.migration.run(ctx.em, id))) throw notFound(`no migration run ${id}`);
         // The run as it is now first: a client subscribing after a fast run finished still learns its end.
-        return subscribeTo(ctx, (s) => (s.topic === 'migrationProgress' && s.runId === id ? { runId: id } : null), { initial: { runId: id } });
+        return resumable(ctx, after, (s) => (s.topic === 'migrationProgress' && s.runId === id ? { runId: id } : null), { initial: { runId: id } });
       },
       resolve: async (item: { runId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.migration.run(ctx.em, item.runId))!,
     },

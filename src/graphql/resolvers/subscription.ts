@@ -7,7 +7,7 @@ import { requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { subscribeTo } from '../live.js';
-import { logSubscription } from './events.js';
+import { resumable } from './events.js';
 import { encodeEventCursor } from '../../modules/events/event-log.js';
 import { listAgents } from '../../modules/agent/agent.service.js';
 
@@ -22,7 +22,6 @@ function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined):
   return caller.agentId;
 }
 
-const QUEUE_KINDS = new Set(['ENTRY_ADDED', 'ENTRY_UPDATED', 'ENTRY_ASSIGNED', 'ENTRY_RELEASED', 'ENTRY_REMOVED', 'ENTRY_TRANSITIONED', 'QUEUE_REPOPULATED']);
 const splitCursor = (raw: string): [string, string] => raw.split(':') as [string, string];
 
 /** Snapshots of agents and lines: at most once a second. */
@@ -49,15 +48,7 @@ const Subscription: SubscriptionResolvers = {
   queueChanged: {
     subscribe: (_, { queueType, after }, ctx) => {
       requireRole(ctx, 'VIEWER');
-      if (after) {
-        // Resumed: replayed from the log, then followed on the log (see eventLog).
-        return logSubscription(ctx, after, (e) => QUEUE_KINDS.has(e.type) && (!queueType || e.queue_type === queueType), (e) => ({
-          queueChanged: { topic: 'queueChanged', kind: e.type as QueueChangedEvent['kind'], queueType: e.queue_type as QueueType,
-            userId: e.user_id === null ? null : Number(e.user_id), entryId: e.entry_id === null ? null : Number(e.entry_id),
-            at: new Date(e.at).toISOString(), cursor: `${e.txid}:${e.id}` } satisfies QueueChangedEvent,
-        }));
-      }
-      return subscribeTo(ctx, (s) =>
+      return resumable(ctx, after, (s) =>
         s.topic === 'queueChanged' && (!queueType || s.queueType === queueType) ? { queueChanged: s } : null);
     },
   },
@@ -72,9 +63,9 @@ const Subscription: SubscriptionResolvers = {
     },
   },
   callbackDue: {
-    subscribe: (_, { agentId }, ctx) => {
+    subscribe: (_, { agentId, after }, ctx) => {
       const agent = callbackAgent(ctx, agentId);
-      return subscribeTo(ctx, (s) =>
+      return resumable(ctx, after, (s) =>
         s.topic === 'callbackDue' && (agent === null || s.agentId === agent) ? { callbackId: s.callbackId } : null);
     },
     resolve: (item: { callbackId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.callback.load(item.callbackId) as never,
@@ -82,8 +73,7 @@ const Subscription: SubscriptionResolvers = {
   conversionRecorded: {
     subscribe: (_, { after }, ctx) => {
       requireRole(ctx, 'VIEWER');
-      if (after) return logSubscription(ctx, after, (e) => e.type === 'CONVERSION_RECORDED', (e) => ({ conversionId: Number(e.subject_id) }));
-      return subscribeTo(ctx, (s) => (s.topic === 'conversionRecorded' ? { conversionId: s.conversionId } : null));
+      return resumable(ctx, after, (s) => (s.topic === 'conversionRecorded' ? { conversionId: s.conversionId } : null));
     },
     resolve: (item: { conversionId: number }, _: unknown, ctx: GraphQLContext) => ctx.loaders.conversion.load(item.conversionId) as never,
   },

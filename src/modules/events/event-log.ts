@@ -53,10 +53,10 @@ export async function readEvents(
  * missed — no gap, no duplicate — and a wake-up lost with a LISTEN connection is made good by
  * the next one. While events exist that the horizon still holds back, it looks again shortly.
  */
-export async function* followLog(
-  em: () => EntityManager, wakes: AsyncIterator<unknown>, after: string | null, filter: (e: EventRow) => boolean,
+export async function* followLog<T>(
+  em: () => EntityManager, wakes: AsyncIterator<unknown>, after: string | null, select: (e: LoggedEventRecord) => T | null,
   recheck: () => void,
-): AsyncGenerator<LoggedEventRecord> {
+): AsyncGenerator<T> {
   let cursor = after ? decodeEventCursor(after) : (await logPosition(em())) ?? { txid: '0', id: 0 };
   if (after) await refuseExpired(em(), cursor);
   for (;;) {
@@ -64,7 +64,8 @@ export async function* followLog(
       const rows = await eventsAfter(em(), cursor, { types: null, userId: null }, 500);
       for (const row of rows) {
         cursor = { txid: row.txid, id: Number(row.id) };
-        if (filter(row)) yield { ...row, cursor: encodeEventCursor(row.txid, row.id) };
+        const item = select({ ...row, cursor: encodeEventCursor(row.txid, row.id) });
+        if (item !== null) yield item;
       }
       if (rows.length < 500) break;
     }
@@ -75,7 +76,8 @@ export async function* followLog(
 
 /** The field naming an event's subject, by type (the typed view of LoggedEvent and of webhook bodies). */
 export const SUBJECT_FIELD: Readonly<Record<string, string>> = {
-  CALLBACK_DUE: 'callbackId', CALL_REQUEST_UPDATED: 'callRequestId', CONVERSION_RECORDED: 'conversionId', MIGRATION_PROGRESS: 'migrationRunId',
+  CALLBACK_DUE: 'callbackId', CALLBACK_SCHEDULED: 'callbackId', CALLBACK_CLOSED: 'callbackId',
+  CALL_STARTED: 'callSessionId', CALL_ENDED: 'callSessionId', CLAIMANT_CHANGED: 'requirementId', CALL_REQUEST_UPDATED: 'callRequestId', CONVERSION_RECORDED: 'conversionId', MIGRATION_PROGRESS: 'migrationRunId',
 };
 
 /** An event as JSON for integrators (a webhook's `data`): the fields of LoggedEvent that it has, ids as strings. */
@@ -83,11 +85,12 @@ export function eventData(e: EventRow): Record<string, string> {
   const data: Record<string, string> = {
     id: String(e.id), cursor: encodeEventCursor(e.txid, e.id), type: e.type, at: toDate(e.at)!.toISOString(),
   };
-  if (e.queue_type !== null) data.queueType = e.queue_type;
+  if (e.queue_type !== null) data.queueType = e.queue_type.toUpperCase(); // the API's enum names
   if (e.user_id !== null) data.userId = String(e.user_id);
   if (e.entry_id !== null) data.entryId = String(e.entry_id);
   const subject = SUBJECT_FIELD[e.type];
   if (subject && e.subject_id !== null) data[subject] = String(e.subject_id);
   if (e.agent_id !== null && e.agent_id !== undefined) data.agentId = String(e.agent_id);
+  if (e.detail !== null && e.detail !== undefined) data.detail = e.detail;
   return data;
 }

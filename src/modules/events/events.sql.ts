@@ -27,7 +27,7 @@ export async function logAndNotify(em: EntityManager, channel: string, payload: 
     SELECT pg_notify(${channel}, (${payload}::jsonb || jsonb_build_object('cursor', txid::text || ':' || id))::text) FROM logged`);
 }
 
-const EVENT_COLUMNS = sql`id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, agent_id, at`;
+const EVENT_COLUMNS = sql`id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, agent_id, detail, at`;
 
 export interface EventRow {
   id: number;
@@ -38,6 +38,7 @@ export interface EventRow {
   entry_id: number | null;
   subject_id: number | null;
   agent_id: number | null;
+  detail?: string | null;
   at: string;
 }
 

@@ -24,7 +24,9 @@ export type DomainEvent =
   /** Sent by the database (a trigger on call_lines) when a call starts or ends or the limit moves. */
   | { topic: 'linesChanged' }
   /** Sent by the database (a trigger on api_keys) when a key is revoked or its expiry moves. */
-  | { topic: 'apiKeyChanged'; keyId: number };
+  | { topic: 'apiKeyChanged'; keyId: number }
+  /** Sent by the database's own log triggers (claimant facts, calls, callbacks): the log has grown. */
+  | { topic: 'logged' };
 
 /** An event as an instance receives it: what was published, when, and its place in the event log ("txid:id") when logged. */
 export type ReceivedEvent = DomainEvent & { at: string; cursor?: string };
@@ -72,7 +74,7 @@ export function receivedFromLog(row: EventRow): ReceivedEvent {
     case 'CALL_REQUEST_UPDATED': return { topic: 'callRequestUpdated', requestId: Number(row.subject_id), ...stamp };
     case 'CONVERSION_RECORDED': return { topic: 'conversionRecorded', conversionId: Number(row.subject_id), ...stamp };
     case 'MIGRATION_PROGRESS': return { topic: 'migrationProgress', runId: Number(row.subject_id), ...stamp };
-    default: throw new Error(`event type ${row.type} has no topic`);
+    default: return { topic: 'logged', ...stamp }; // written by the database's triggers: followed in the log only
   }
 }
 

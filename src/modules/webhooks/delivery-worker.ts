@@ -150,7 +150,7 @@ export class WebhookWorker {
       const id = String(d.event_id);
       const data = eventData({
         id: d.event_id, txid: d.event_txid, type: d.event_type, queue_type: d.queue_type, user_id: d.user_id,
-        entry_id: d.entry_id, subject_id: d.subject_id, agent_id: d.agent_id, at: d.event_at,
+        entry_id: d.entry_id, subject_id: d.subject_id, agent_id: d.agent_id, detail: d.detail, at: d.event_at,
       });
       const body = JSON.stringify({ type: d.event_type, timestamp: data.at, data });
       const timestamp = Math.floor(Date.now() / 1000);

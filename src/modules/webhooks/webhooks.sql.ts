@@ -152,8 +152,8 @@ export async function attemptsOf(em: EntityManager, deliveryIds: readonly number
 /* redeliver: a new delivery of a logged event, due now; null when the event is not in the log. */
 export async function redeliver(em: EntityManager, webhookId: number, eventId: number): Promise<DeliveryRecord | null> {
   const row = await queryOne<Record<string, unknown>>(em, sql`/* redeliver */
-    INSERT INTO webhook_deliveries (webhook_id, event_txid, event_id, event_type, event_at, queue_type, user_id, entry_id, subject_id, agent_id, redelivery)
-    SELECT ${webhookId}, txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id, true FROM event_log WHERE id = ${eventId}
+    INSERT INTO webhook_deliveries (webhook_id, event_txid, event_id, event_type, event_at, queue_type, user_id, entry_id, subject_id, agent_id, detail, redelivery)
+    SELECT ${webhookId}, txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id, detail, true FROM event_log WHERE id = ${eventId}
     RETURNING ${DELIVERY}`);
   return row ? toDelivery(row) : null;
 }
@@ -170,12 +170,12 @@ export async function fanOut(em: EntityManager, batch: number): Promise<number> 
       SELECT id, event_types, after_txid, after_id FROM webhooks WHERE enabled ORDER BY id FOR UPDATE SKIP LOCKED
     ), picked AS (
       SELECT h.id AS webhook_id, h.event_types, e.* FROM hooks h CROSS JOIN LATERAL (
-        SELECT txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id FROM event_log
+        SELECT txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id, detail FROM event_log
          WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) AND (txid, id) > (h.after_txid, h.after_id)
          ORDER BY txid, id LIMIT ${batch}) e
     ), delivered AS (
-      INSERT INTO webhook_deliveries (webhook_id, event_txid, event_id, event_type, event_at, queue_type, user_id, entry_id, subject_id, agent_id)
-      SELECT webhook_id, txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id FROM picked
+      INSERT INTO webhook_deliveries (webhook_id, event_txid, event_id, event_type, event_at, queue_type, user_id, entry_id, subject_id, agent_id, detail)
+      SELECT webhook_id, txid, id, type, at, queue_type, user_id, entry_id, subject_id, agent_id, detail FROM picked
        WHERE type = ANY(event_types) ORDER BY webhook_id, txid, id
     ), moved AS (
       UPDATE webhooks w SET after_txid = last.txid, after_id = last.id
@@ -206,6 +206,7 @@ export interface ClaimedDelivery {
   entry_id: number | null;
   subject_id: number | null;
   agent_id: number | null;
+  detail: string | null;
   attempts: number;
   created_at: string;
 }
@@ -233,7 +234,7 @@ export async function claimDeliveries(em: EntityManager, webhookId: number, limi
     RETURNING d.id, d.webhook_id, w.url, w.secret_sealed,
               CASE WHEN w.previous_secret_until > now() THEN w.previous_secret_sealed END AS previous_secret_sealed,
               d.event_txid::text AS event_txid, d.event_id, d.event_type, d.event_at, d.queue_type, d.user_id, d.entry_id,
-              d.subject_id, d.agent_id, d.attempts, d.created_at`);
+              d.subject_id, d.agent_id, d.detail, d.attempts, d.created_at`);
 }
 
 /** The result of one attempt, as the worker records it. */
