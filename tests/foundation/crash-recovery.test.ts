@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function start(port: number, pgPort: number): { child: ChildProcess; output: () => string; ready: Promise<boolean> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['dist/src/main.js'], {  // what npm start runs
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_DIR: path.join(dir, 'pg'), EMBEDDED_PG_PORT: String(pgPort),
       ADMIN_API_KEY: KEY, LOG_LEVEL: 'info', DATABASE_URL: '', REPOPULATE_CRON: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { nativeRequire } from './native.js';
@@ -25,9 +26,24 @@ const ARGS = [
   '--no-pings', '--lang=en-US',
 ];
 
+/**
+ * The package unpacks Chromium into the temp folder with tar-fs, whose archives carry a "./"
+ * entry: it sets the temp folder itself to 0755, and then no other user (PostgreSQL's `postgres`,
+ * for its socket lock) can write there. Its mode is put back as it was.
+ */
+async function unpackedChromium(): Promise<string> {
+  const tmp = os.tmpdir();
+  const mode = fs.statSync(tmp).mode & 0o7777;
+  try {
+    return await chromium.executablePath();
+  } finally {
+    if ((fs.statSync(tmp).mode & 0o7777) !== mode) fs.chmodSync(tmp, mode);
+  }
+}
+
 export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({
-    executablePath: await chromium.executablePath(),
+    executablePath: await unpackedChromium(),
     headless: 'shell',
     args: ARGS,
     // A machine with LANG=C gives Chromium the locale "en-US@posix", which Intl refuses.

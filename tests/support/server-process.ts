@@ -24,7 +24,8 @@ export async function startServerProcess(
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts', ...args], {
+  // What `npm start` runs: the compiled service (npm test and npm run bench build it first).
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js', ...args], {
     // Benchmarks drive one key as hard as they can: the per-key limits are off unless a caller sets them.
     env: { ...process.env, RATE_LIMIT_PER_MINUTE: '0', MAX_WS_CONNECTIONS_PER_KEY: '100000', ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
