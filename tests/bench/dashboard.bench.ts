@@ -15,7 +15,7 @@ import { percentile, timeEach, type BenchDatabase, type SuiteResult } from './ha
 const PER_QUEUE = 100;
 const RUNS = 300;
 
-const DASHBOARD = `{ queues { type entries(first: ${PER_QUEUE}) { nodes {
+export const DASHBOARD = `{ queues { type entries(first: ${PER_QUEUE}) { nodes {
   id userId priorityScore status availableFrom assignedAgent { id name } score { currentScore lastOutcome }
   claimant { firstName lastName timezone } callback { scheduledFor reason } } } } }`;
 
@@ -30,7 +30,7 @@ const BASELINE_SQL = ['unsigned_users_queue', 'outstanding_requests_queue'].map(
     WHERE e.status IN ('pending', 'assigned')
     ORDER BY e.priority_score DESC, e.available_from, e.id LIMIT ${PER_QUEUE})`).join(' UNION ALL ');
 
-async function seed(client: pg.Client): Promise<void> {
+export async function seedDashboard(client: pg.Client): Promise<void> {
   await client.query(`INSERT INTO agents (name, email) SELECT 'Agent ' || g, 'a' || g || '@bench' FROM generate_series(1, 20) g`);
   for (const [table, base, signature] of [['unsigned_users_queue', 1_000_000, 'missing'], ['outstanding_requests_queue', 2_000_000, 'obtained']] as const) {
     await client.query(`INSERT INTO claimants (user_id, claim_id, first_name, last_name, timezone, signature_status)
@@ -58,7 +58,7 @@ export async function dashboardSuite(db: BenchDatabase): Promise<SuiteResult> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await seed(client);
+    await seedDashboard(client);
     const request = async () => {
       const response = await fetch(app.url, {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },

@@ -9,6 +9,7 @@ import { prioritiesSuite } from './priorities.bench.js';
 import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { webhooksSuite } from './webhooks.bench.js';
+import { runtimeSuite } from './runtime.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
 
 /**
@@ -27,6 +28,7 @@ const all: Record<string, Suite> = {
   priorities: prioritiesSuite,
   console: consoleSuite,
   webhooks: webhooksSuite,
+  runtime: runtimeSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -45,7 +45,7 @@ async function subscriptionsOn(url: string): Promise<number> {
   return Number(/^callqueue_subscriptions (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
-interface Scenario {
+export interface Scenario {
   delivered: number; expected: number; failed: number; writeSeconds: number;
   latencies: number[]; rawLatencies: number[]; rawReceived: number; changes: number;
   p99: number; rawP99: number; idleMb: number[]; peakMb: number[];
@@ -54,7 +54,7 @@ interface Scenario {
 type Instance = Awaited<ReturnType<typeof startServerProcess>>;
 
 /** `subscribers` split over the instances; `RATE` enqueues a second for `seconds`, users from `firstUser`. */
-async function scenario(url: string, instances: Instance[], subscribers: number, seconds: number, firstUser: number): Promise<Scenario> {
+export async function scenario(url: string, instances: Instance[], subscribers: number, seconds: number, firstUser: number): Promise<Scenario> {
   const changes = RATE * seconds;
   const sockets: WebSocket[] = [];
   // The baseline listener: what Postgres alone delivers.

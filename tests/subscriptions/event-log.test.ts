@@ -212,7 +212,8 @@ it('a live subscriber (no cursor) on instance A gets all 100 changes made throug
   const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
   try {
     const stream = subscriber.subscribe(`subscription { queueChanged(queueType: UNSIGNED_USERS) { kind userId cursor } }`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Live from now: the changes begin once the subscription is registered.
+    while (server.app.liveSubscriptions() < 1) await new Promise((resolve) => setTimeout(resolve, 20));
     const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
     const users: string[] = [];
     for (let i = 0; i < 100; i += 1) {

@@ -1,9 +1,10 @@
 import path from 'node:path';
 
 /**
- * Node's own require, outside jest's module registry (reached through
- * process.getBuiltinModule, which jest does not wrap). It loads ES modules (Node 20.19+), which
- * jest's CommonJS registry cannot: the browser-side console modules, puppeteer-core.
+ * A require for ES modules (the browser-side console modules, puppeteer-core,
+ * @sparticuz/chromium) from the CommonJS tests. Jest 30 loads them through its own registry
+ * when Node's VM modules are on (`npm test` runs jest with --experimental-vm-modules; Node 26
+ * evaluates them synchronously), so `require` of ESM works as in Node itself.
  */
 const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
 export const nativeRequire = createRequire(path.join(process.cwd(), 'package.json'));

@@ -19,13 +19,14 @@ export function freePort(): Promise<number> {
  */
 export async function startServerProcess(
   databaseUrl: string, env: Record<string, string>, args: string[] = [],
+  runtime: { node: string; entry: string } = { node: process.execPath, entry: 'dist/src/main.js' },
 ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the servers.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   // What `npm start` runs: the compiled service (npm test and npm run bench build it first).
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js', ...args], {
+  const child = spawn(runtime.node, [...nodeArgs, runtime.entry, ...args], {
     // Benchmarks drive one key as hard as they can: the per-key limits are off unless a caller sets them.
     env: { ...process.env, RATE_LIMIT_PER_MINUTE: '0', MAX_WS_CONNECTIONS_PER_KEY: '100000', ...env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -40,10 +40,16 @@ export class MissedEvents {
     return true;
   }
 
-  /** While connected (the caller checks it did not drop meanwhile): the safe position moves to the log's commit-safe end. */
-  async advance(stillConnected: () => boolean): Promise<void> {
+  /**
+   * While connected: the safe position moves to the log's commit-safe end, once `confirm` has
+   * had an answer from the LISTEN connection itself. Every event up to that end committed before
+   * it was read, so a backend alive until the answer had sent its notification ahead of it; a
+   * connection killed meanwhile fails the query (a client may learn of a killed backend late:
+   * its own "still connected" is no proof).
+   */
+  async advance(confirm: () => Promise<boolean>): Promise<void> {
     const position = await logPosition(this.em());
-    if (!position || !stillConnected() || !after(position, this.safe)) return;
+    if (!position || !after(position, this.safe) || !(await confirm())) return;
     this.safe = position;
     for (const [cursor, p] of this.received) if (!after(p, this.safe)) this.received.delete(cursor);
   }

@@ -47,9 +47,18 @@ export class EventListener {
     if (this.options.missed && every > 0) {
       const tick = () => {
         const epoch = this.epoch;
-        const current = () => this.client !== null && this.held === null && this.epoch === epoch;
-        if (!current()) return;
-        this.options.missed!.advance(current).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
+        const client = this.client;
+        const current = () => this.client === client && this.held === null && this.epoch === epoch;
+        if (!client || !current()) return;
+        const confirm = async () => {
+          try {
+            await client.query('SELECT 1');
+            return current();
+          } catch {
+            return false;
+          }
+        };
+        this.options.missed!.advance(confirm).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
       };
       this.safePointTimer = setInterval(tick, every);
       this.safePointTimer.unref();
