@@ -81,6 +81,8 @@ const config: CodegenConfig = {
           WebhookDelivery: model('webhooks/webhooks.service', 'DeliveryView'),
           WebhookDeliveryEdge: model('webhooks/webhooks.service', 'DeliveryEdge'),
           WebhookDeliveryConnection: model('webhooks/webhooks.service', 'DeliveryPage'),
+          PersonalDataAccess: model('privacy/privacy.sql', 'AccessRecord'),
+          ClaimantErasure: model('privacy/privacy.sql', 'ErasureRecord'),
         },
       },
     },

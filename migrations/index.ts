@@ -15,6 +15,7 @@ import { Migration20261202000013_operator_views } from './Migration2026120200001
 import { Migration20261202000014_event_log } from './Migration20261202000014_event_log.js';
 import { Migration20261202000015_webhooks } from './Migration20261202000015_webhooks.js';
 import { Migration20261202000016_fact_events } from './Migration20261202000016_fact_events.js';
+import { Migration20261202000017_personal_data } from './Migration20261202000017_personal_data.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -37,4 +38,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000014_event_log', class: Migration20261202000014_event_log },
   { name: 'Migration20261202000015_webhooks', class: Migration20261202000015_webhooks },
   { name: 'Migration20261202000016_fact_events', class: Migration20261202000016_fact_events },
+  { name: 'Migration20261202000017_personal_data', class: Migration20261202000017_personal_data },
 ];

@@ -12,6 +12,7 @@ import type { Repopulation } from '../modules/repopulation/repopulation.service.
 import type { QueueMigration } from '../modules/migration/migration.service.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
 import type { WebhookSettings } from '../modules/webhooks/webhooks.service.js';
+import { PersonalReads } from './personal-data.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
 /** What a WebSocket connection adds to the context: the instance's events and a way out. */
@@ -55,6 +56,8 @@ export interface GraphQLContext {
   phases: MigrationPhaseWatcher;
   /** What webhook administration needs: the private-address rule and the secrets' key. */
   webhooks: WebhookSettings;
+  /** This request's reads of personal data: masks what the caller may not see, and feeds the audit. */
+  personal: PersonalReads;
 }
 
 /** What every context of this instance shares. */
@@ -95,6 +98,7 @@ export function contextBuilder(services: ContextServices): BuildContext {
       events: services.events, config: services.config, settings: services.settings, metrics: services.metrics,
       store: phases.store(), repopulation: services.repopulation, migration: services.migration, phases, webhooks: services.webhooks,
       logger: services.logger.child({ requestId }),
+      personal: new PersonalReads(caller, () => orm.em.fork()),
       renew(event) {
         const scope = event ? eventScope(event) : newScope();
         ctx.em = scope.em;

@@ -18,6 +18,7 @@ function fromPostgres(error: unknown): DomainError | null {
   const pg = error as { code?: string; constraint?: string; message?: string };
   if (typeof pg?.code !== 'string') return null;
   if (pg.constraint === 'one_live_entry_per_claimant') return new DomainError('CONFLICT', pg.message ?? 'claimant already queued');
+  if (pg.constraint === 'claimant_erased') return new DomainError('CONFLICT', pg.message ?? 'the claimant was erased');
   if (pg.constraint === 'call_lines_limit') return new DomainError('CONFLICT', pg.message ?? 'all lines are busy');
   if (pg.constraint?.endsWith('_live_user_idx')) return new DomainError('CONFLICT', 'the claimant already has a live entry in this queue');
   if (pg.code === '23505') return new DomainError('CONFLICT', `this would duplicate a unique value (${pg.constraint ?? 'unique constraint'})`);

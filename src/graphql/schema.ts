@@ -22,6 +22,8 @@ import { eventResolvers } from './resolvers/events.js';
 import { statsResolvers } from './resolvers/stats.js';
 import { subscriptionResolvers } from './resolvers/subscription.js';
 import { webhookResolvers } from './resolvers/webhooks.js';
+import { privacyResolvers } from './resolvers/privacy.js';
+import { applyPersonalData } from './personal-data.js';
 import { DateTime } from './resolvers/scalars.js';
 
 export function loadTypeDefs(): string[] {
@@ -44,14 +46,14 @@ const domainResolvers: Resolvers[] = [
   queueResolvers, agentResolvers, claimantResolvers, callbackResolvers, conversionResolvers, authResolvers,
   claimantFactResolvers, queueWriteResolvers, scoreResolvers,
   subscriptionResolvers, repopulationResolvers, lineResolvers, migrationResolvers, statsResolvers, diagnosticsResolvers, eventResolvers,
-  webhookResolvers,
+  webhookResolvers, privacyResolvers,
 ];
 
 export function buildGraphQLSchema(): GraphQLSchema {
   const typeDefs = loadTypeDefs();
-  return makeExecutableSchema({
+  return applyPersonalData(makeExecutableSchema({
     typeDefs,
     resolvers: [{ DateTime }, enumResolvers(typeDefs), ...domainResolvers] as never,
     inheritResolversFromInterfaces: true,
-  });
+  }));
 }

@@ -210,6 +210,10 @@ async function startApollo({ config, metrics, schema }: ServerOptions, formatErr
             const refused = admissionRefusal(schema, document, operation, request.variables ?? {}, limits);
             if (refused) throw refused;
           },
+          // After the answer is built, off its path: the personal-data audit (one row, when due).
+          async willSendResponse({ contextValue, operationName }) {
+            void (contextValue as GraphQLContext).personal.audit((contextValue as GraphQLContext).logger, operationName ?? null);
+          },
         };
       },
     }],

@@ -24,6 +24,7 @@ import type { EventPage as EventPageModel, LoggedEventRecord as LoggedEventRecor
 import type { CreatedKey as CreatedKeyModel } from '../../modules/auth/api-keys.js';
 import type { WebhookRecord as WebhookRecordModel, AttemptRecord as AttemptRecordModel } from '../../modules/webhooks/webhooks.sql.js';
 import type { WebhookWithSecret as WebhookWithSecretModel, DeliveryView as DeliveryViewModel, DeliveryEdge as DeliveryEdgeModel, DeliveryPage as DeliveryPageModel } from '../../modules/webhooks/webhooks.service.js';
+import type { AccessRecord as AccessRecordModel, ErasureRecord as ErasureRecordModel } from '../../modules/privacy/privacy.sql.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -109,6 +110,8 @@ export type ApiKey = {
   label?: Maybe<Scalars['String']['output']>;
   /** When it was last used (to within a minute; null: never). */
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Reads claimants' personal data unmasked (an INTEGRATOR or VIEWER key created with personalData). */
+  personalData: Scalars['Boolean']['output'];
   /** The first characters of the key, to tell keys apart. */
   prefix: Scalars['String']['output'];
   /** When it was revoked (null: it was not). */
@@ -432,6 +435,8 @@ export type Claimant = {
   convertedAt?: Maybe<Scalars['DateTime']['output']>;
   /** True when the claimant must not be called. */
   doNotCall: Scalars['Boolean']['output'];
+  /** When its personal data was erased (eraseClaimant): names and phone read [erased], and it is never queued or called again. */
+  erasedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Given name (null when the claims platform did not send one). */
   firstName?: Maybe<Scalars['String']['output']>;
   /** Family name (null when the claims platform did not send one). */
@@ -474,6 +479,23 @@ export type ClaimantCallbacksArgs = {
 /** A person with a claim. Its id is the claims platform's user id. */
 export type ClaimantTransitionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** An erasure: who erased whom, why and when. */
+export type ClaimantErasure = {
+  __typename?: 'ClaimantErasure';
+  /** Who erased it, as the audit of writes names callers (for example "admin (env)" or "admin (key 3)"). */
+  actor: Scalars['String']['output'];
+  /** When. */
+  at: Scalars['DateTime']['output'];
+  /** Pending callbacks cancelled by it. */
+  callbacksCancelled: Scalars['Int']['output'];
+  /** Live queue entries closed by it. */
+  entriesRemoved: Scalars['Int']['output'];
+  /** Why, as the admin wrote it. */
+  reason: Scalars['String']['output'];
+  /** The claimant erased (the id stays: its history stays under it). */
+  userId: Scalars['ID']['output'];
 };
 
 /** What a claimant fact changed. */
@@ -1206,6 +1228,15 @@ export type Mutation = {
   /** Puts a claimant in a queue (INTEGRATOR). Already in that queue: its priority is updated. In the other queue: CONFLICT. */
   enqueueUser: QueueEntry;
   /**
+   * Erases a claimant's personal data on request (ADMIN only): takes it out of every queue,
+   * cancels its pending callbacks, replaces its names and phone — and the free-text reasons and
+   * notes stored about it — with [erased] everywhere they are kept, and records who erased it and
+   * why. Its history (sessions, attempts, transitions, conversions, events) stays under the same
+   * user id, so counts do not change. Afterwards it cannot be enqueued, called, scheduled or given
+   * personal data again (CONFLICT). NOT_FOUND for an unknown claimant; CONFLICT when already erased.
+   */
+  eraseClaimant: ClaimantErasure;
+  /**
    * AGENT (itself) or ADMIN. A free line: STARTED with an active session. All busy: QUEUED with
    * a call request, its position and an estimated wait — never refused for being at the limit.
    * CONFLICT when the claimant is do-not-call, converted, already on a call or already waiting.
@@ -1331,6 +1362,7 @@ export type MutationCreateApiKeyArgs = {
   agentId?: InputMaybe<Scalars['ID']['input']>;
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   label?: InputMaybe<Scalars['String']['input']>;
+  personalData?: InputMaybe<Scalars['Boolean']['input']>;
   role: Role;
 };
 
@@ -1364,6 +1396,13 @@ export type MutationEndCallArgs = {
 /** Writes. Each says which role it needs; a refused write changes nothing. */
 export type MutationEnqueueUserArgs = {
   input: EnqueueInput;
+};
+
+
+/** Writes. Each says which role it needs; a refused write changes nothing. */
+export type MutationEraseClaimantArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -1564,6 +1603,38 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/** One request that read claimants' personal data: unmasked by a non-agent key, or of more than one claimant. */
+export type PersonalDataAccess = {
+  __typename?: 'PersonalDataAccess';
+  /** Who: "key <id>" or ADMIN_API_KEY. */
+  actor: Scalars['String']['output'];
+  /** When the request was answered. */
+  at: Scalars['DateTime']['output'];
+  /** Which personal fields, as Type.field. */
+  fields: Array<Scalars['String']['output']>;
+  /** The record's id. */
+  id: Scalars['ID']['output'];
+  /** The API key's id (null for ADMIN_API_KEY). */
+  keyId?: Maybe<Scalars['ID']['output']>;
+  /** The operation's name, when it had one. */
+  operationName?: Maybe<Scalars['String']['output']>;
+  /** The key's role. */
+  role: Role;
+  /** Whether any was read unmasked. */
+  unmasked: Scalars['Boolean']['output'];
+  /** The claimants whose personal fields were read. */
+  userIds: Array<Scalars['ID']['output']>;
+};
+
+/** How a personal field reads for a caller who may not see it (see the README, Personal data). */
+export type PersonalMask =
+  /** The initial and a dot: "A.". */
+  | 'NAME'
+  /** The country code and area kept, the middle hidden, the last four digits kept: "+1 555 ••• 0303". */
+  | 'PHONE'
+  /** Replaced by "•••". */
+  | 'TEXT';
+
 /** What a run did (or, dry, would do) to one queue. */
 export type PopulationQueueResult = {
   __typename?: 'PopulationQueueResult';
@@ -1680,6 +1751,8 @@ export type Query = {
   campaigns: Array<Campaign>;
   /** One claimant by user id, or null when unknown. */
   claimant?: Maybe<Claimant>;
+  /** Erasures, newest first (ADMIN only). */
+  claimantErasures: Array<ClaimantErasure>;
   /** Conversion figures over convertedAt in [from, to) (all time when absent). */
   conversionStats: ConversionStats;
   /**
@@ -1703,6 +1776,8 @@ export type Query = {
   migrationRun?: Maybe<MigrationRun>;
   /** Any role. */
   migrationStatus: MigrationStatus;
+  /** The audit of personal-data reads, newest first (ADMIN only). */
+  personalDataAccess: Array<PersonalDataAccess>;
   /** The latest repopulation runs, newest first; `last` is 1–100 (default 10). */
   populationRuns: Array<PopulationRun>;
   /** One queue. */
@@ -1801,6 +1876,12 @@ export type QueryClaimantArgs = {
 
 
 /** Reads. Every query needs a key (VIEWER or above). */
+export type QueryClaimantErasuresArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
 export type QueryConversionStatsArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
@@ -1836,6 +1917,16 @@ export type QueryEventsArgs = {
 /** Reads. Every query needs a key (VIEWER or above). */
 export type QueryMigrationRunArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+/** Reads. Every query needs a key (VIEWER or above). */
+export type QueryPersonalDataAccessArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  keyId?: InputMaybe<Scalars['ID']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -2421,6 +2512,8 @@ export type Viewer = {
   __typename?: 'Viewer';
   /** For an AGENT key, the agent it acts for. */
   agentId?: Maybe<Scalars['ID']['output']>;
+  /** Whether this key reads claimants' personal data unmasked (ADMIN keys, and keys created with personalData; AGENT keys for the claimants they hold). */
+  personalData: Scalars['Boolean']['output'];
   /** The key's role. */
   role: Role;
 };
@@ -2637,6 +2730,7 @@ export type ResolversTypes = {
   CampaignStatus: null;
   ClaimRequirement: ResolverTypeWrapper<ClaimRequirementModel>;
   Claimant: ResolverTypeWrapper<ClaimantModel>;
+  ClaimantErasure: ResolverTypeWrapper<ErasureRecordModel>;
   ClaimantFactResult: ResolverTypeWrapper<Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversTypes['Claimant'], conversion?: Maybe<ResolversTypes['Conversion']>, entry?: Maybe<ResolversTypes['QueueEntry']> }>;
   ClaimantInput: ClaimantInput;
   Conversion: ResolverTypeWrapper<ConversionModel>;
@@ -2686,6 +2780,8 @@ export type ResolversTypes = {
   NotClaimableCount: ResolverTypeWrapper<NotClaimableCount>;
   OutstandingRequestEntry: ResolverTypeWrapper<OutstandingRequestEntryRecordModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PersonalDataAccess: ResolverTypeWrapper<AccessRecordModel>;
+  PersonalMask: PersonalMask;
   PopulationQueueResult: ResolverTypeWrapper<QueueRebuildResultModel>;
   PopulationRun: ResolverTypeWrapper<PopulationRunModel>;
   PopulationRunStatus: null;
@@ -2749,6 +2845,7 @@ export type ResolversParentTypes = {
   Campaign: CampaignModel;
   ClaimRequirement: ClaimRequirementModel;
   Claimant: ClaimantModel;
+  ClaimantErasure: ErasureRecordModel;
   ClaimantFactResult: Omit<ClaimantFactResult, 'claimant' | 'conversion' | 'entry'> & { claimant: ResolversParentTypes['Claimant'], conversion?: Maybe<ResolversParentTypes['Conversion']>, entry?: Maybe<ResolversParentTypes['QueueEntry']> };
   ClaimantInput: ClaimantInput;
   Conversion: ConversionModel;
@@ -2789,6 +2886,7 @@ export type ResolversParentTypes = {
   NotClaimableCount: NotClaimableCount;
   OutstandingRequestEntry: OutstandingRequestEntryRecordModel;
   PageInfo: PageInfo;
+  PersonalDataAccess: AccessRecordModel;
   PopulationQueueResult: QueueRebuildResultModel;
   PopulationRun: PopulationRunModel;
   PopulationSample: PopulationSample;
@@ -2822,6 +2920,12 @@ export type ResolversParentTypes = {
   WebhookWithSecret: WebhookWithSecretModel;
 };
 
+export type PersonalDirectiveArgs = {
+  mask?: Maybe<PersonalMask>;
+};
+
+export type PersonalDirectiveResolver<Result, Parent, ContextType = GraphQLContext, Args = PersonalDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type ActivityBucketResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActivityBucket'] = ResolversParentTypes['ActivityBucket']> = {
   calls?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   claims?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2854,6 +2958,7 @@ export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends Res
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  personalData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -2983,6 +3088,7 @@ export type ClaimantResolvers<ContextType = GraphQLContext, ParentType extends R
   conversion?: Resolver<Maybe<ResolversTypes['Conversion']>, ParentType, ContextType>;
   convertedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   doNotCall?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  erasedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   firstName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   lastName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   phone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2994,6 +3100,15 @@ export type ClaimantResolvers<ContextType = GraphQLContext, ParentType extends R
   signatureType?: Resolver<Maybe<ResolversTypes['SignatureType']>, ParentType, ContextType>;
   timezone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   transitions?: Resolver<Array<ResolversTypes['QueueTransition']>, ParentType, ContextType, RequireFields<ClaimantTransitionsArgs, 'first'>>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ClaimantErasureResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ClaimantErasure'] = ResolversParentTypes['ClaimantErasure']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  callbacksCancelled?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  entriesRemoved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
@@ -3257,12 +3372,13 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   cancelCallRequest?: Resolver<ResolversTypes['CallRequest'], ParentType, ContextType, RequireFields<MutationCancelCallRequestArgs, 'id'>>;
   cancelCallback?: Resolver<ResolversTypes['Callback'], ParentType, ContextType, RequireFields<MutationCancelCallbackArgs, 'id'>>;
   convertUser?: Resolver<ResolversTypes['Conversion'], ParentType, ContextType, RequireFields<MutationConvertUserArgs, 'input'>>;
-  createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'role'>>;
+  createApiKey?: Resolver<ResolversTypes['ApiKeyCreated'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'personalData' | 'role'>>;
   createCampaign?: Resolver<ResolversTypes['Campaign'], ParentType, ContextType, RequireFields<MutationCreateCampaignArgs, 'name' | 'queueType'>>;
   createWebhook?: Resolver<ResolversTypes['WebhookWithSecret'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
   deleteWebhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
   endCall?: Resolver<ResolversTypes['CallSession'], ParentType, ContextType, RequireFields<MutationEndCallArgs, 'outcome' | 'sessionId'>>;
   enqueueUser?: Resolver<ResolversTypes['QueueEntry'], ParentType, ContextType, RequireFields<MutationEnqueueUserArgs, 'input'>>;
+  eraseClaimant?: Resolver<ResolversTypes['ClaimantErasure'], ParentType, ContextType, RequireFields<MutationEraseClaimantArgs, 'reason' | 'userId'>>;
   initiateCall?: Resolver<ResolversTypes['InitiateCallResult'], ParentType, ContextType, RequireFields<MutationInitiateCallArgs, 'input'>>;
   markRequirementReceived?: Resolver<ResolversTypes['ClaimantFactResult'], ParentType, ContextType, RequireFields<MutationMarkRequirementReceivedArgs, 'requirementId'>>;
   previewQueueMigration?: Resolver<ResolversTypes['MigrationPreview'], ParentType, ContextType>;
@@ -3323,6 +3439,18 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PersonalDataAccessResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PersonalDataAccess'] = ResolversParentTypes['PersonalDataAccess']> = {
+  actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  keyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  operationName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  unmasked?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+};
+
 export type PopulationQueueResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PopulationQueueResult'] = ResolversParentTypes['PopulationQueueResult']> = {
   added?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   durationMs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3376,6 +3504,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   callbacks?: Resolver<ResolversTypes['CallbackConnection'], ParentType, ContextType, RequireFields<QueryCallbacksArgs, 'first'>>;
   campaigns?: Resolver<Array<ResolversTypes['Campaign']>, ParentType, ContextType>;
   claimant?: Resolver<Maybe<ResolversTypes['Claimant']>, ParentType, ContextType, RequireFields<QueryClaimantArgs, 'userId'>>;
+  claimantErasures?: Resolver<Array<ResolversTypes['ClaimantErasure']>, ParentType, ContextType, RequireFields<QueryClaimantErasuresArgs, 'first'>>;
   conversionStats?: Resolver<ResolversTypes['ConversionStats'], ParentType, ContextType, Partial<QueryConversionStatsArgs>>;
   conversions?: Resolver<ResolversTypes['ConversionConnection'], ParentType, ContextType, RequireFields<QueryConversionsArgs, 'first'>>;
   eligibility?: Resolver<ResolversTypes['Eligibility'], ParentType, ContextType, RequireFields<QueryEligibilityArgs, 'userId'>>;
@@ -3383,6 +3512,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   lineStatus?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
   migrationRun?: Resolver<Maybe<ResolversTypes['MigrationRun']>, ParentType, ContextType, RequireFields<QueryMigrationRunArgs, 'id'>>;
   migrationStatus?: Resolver<ResolversTypes['MigrationStatus'], ParentType, ContextType>;
+  personalDataAccess?: Resolver<Array<ResolversTypes['PersonalDataAccess']>, ParentType, ContextType, RequireFields<QueryPersonalDataAccessArgs, 'first'>>;
   populationRuns?: Resolver<Array<ResolversTypes['PopulationRun']>, ParentType, ContextType, RequireFields<QueryPopulationRunsArgs, 'last'>>;
   queue?: Resolver<ResolversTypes['Queue'], ParentType, ContextType, RequireFields<QueryQueueArgs, 'type'>>;
   queueDiagnostics?: Resolver<ResolversTypes['QueueDiagnostics'], ParentType, ContextType, RequireFields<QueryQueueDiagnosticsArgs, 'queueType'>>;
@@ -3551,6 +3681,7 @@ export type UserCallScoreResolvers<ContextType = GraphQLContext, ParentType exte
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   agentId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  personalData?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
@@ -3629,6 +3760,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CampaignStatus?: CampaignStatusResolvers;
   ClaimRequirement?: ClaimRequirementResolvers<ContextType>;
   Claimant?: ClaimantResolvers<ContextType>;
+  ClaimantErasure?: ClaimantErasureResolvers<ContextType>;
   ClaimantFactResult?: ClaimantFactResultResolvers<ContextType>;
   Conversion?: ConversionResolvers<ContextType>;
   ConversionConnection?: ConversionConnectionResolvers<ContextType>;
@@ -3664,6 +3796,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   NotClaimableCount?: NotClaimableCountResolvers<ContextType>;
   OutstandingRequestEntry?: OutstandingRequestEntryResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PersonalDataAccess?: PersonalDataAccessResolvers<ContextType>;
   PopulationQueueResult?: PopulationQueueResultResolvers<ContextType>;
   PopulationRun?: PopulationRunResolvers<ContextType>;
   PopulationRunStatus?: PopulationRunStatusResolvers;
@@ -3700,3 +3833,6 @@ export type Resolvers<ContextType = GraphQLContext> = {
   WebhookWithSecret?: WebhookWithSecretResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GraphQLContext> = {
+  personal?: PersonalDirectiveResolver<any, any, ContextType>;
+};

@@ -10,7 +10,10 @@ export const authResolvers: Resolvers = {
   Query: {
     viewer: (_, __, ctx) => {
       const caller = requireRole(ctx, 'VIEWER');
-      return { role: caller.role, agentId: caller.agentId === null ? null : String(caller.agentId) };
+      return {
+        role: caller.role, agentId: caller.agentId === null ? null : String(caller.agentId),
+        personalData: caller.role === 'ADMIN' || caller.personalData === true,
+      };
     },
     apiKeys: (_, { includeRevoked }, ctx) => {
       requireRole(ctx, 'ADMIN');
@@ -22,12 +25,13 @@ export const authResolvers: Resolvers = {
     },
   },
   Mutation: {
-    createApiKey: async (_, { role, agentId, label, expiresAt }, ctx) => {
+    createApiKey: async (_, { role, agentId, label, expiresAt, personalData }, ctx) => {
       const caller = requireRole(ctx, 'ADMIN');
       const created = await createApiKey(ctx.em, {
         role, agentId: agentId ? parseId(agentId, 'agentId') : null, label, expiresAt: expiresAt ? new Date(expiresAt) : null,
+        personalData: personalData === true,
       }, actorOf(caller));
-      ctx.logger.info({ keyId: created.id, role: created.role, agentId: created.agentId }, 'API key created');
+      ctx.logger.info({ keyId: created.id, role: created.role, agentId: created.agentId, personalData: created.personalData }, 'API key created');
       return created;
     },
     revokeApiKey: async (_, { id, reason }, ctx) => {

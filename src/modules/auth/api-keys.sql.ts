@@ -15,6 +15,8 @@ export interface ApiKeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   rotatedFrom: number | null;
+  /** Reads claimants' personal data unmasked (INTEGRATOR and VIEWER keys made with personalData). */
+  personalData: boolean;
 }
 
 export interface ApiKeyEvent {
@@ -26,14 +28,14 @@ export interface ApiKeyEvent {
   at: Date;
 }
 
-const COLUMNS = sql`id, key_prefix, label, role, agent_id, created_at, last_used_at, expires_at, revoked_at, rotated_from`;
+const COLUMNS = sql`id, key_prefix, label, role, agent_id, created_at, last_used_at, expires_at, revoked_at, rotated_from, personal_data`;
 export const toKeyRecord = rowMapper<ApiKeyRecord>(['created_at', 'last_used_at', 'expires_at', 'revoked_at']);
 const toKeyEvent = rowMapper<ApiKeyEvent>(['at']);
 
 /* apiKeyByHash: a usable key (not revoked, not expired) by the hash of what was presented. */
-export async function apiKeyByHash(em: EntityManager, hash: string): Promise<{ id: number; role: Role; agent_id: number | null; expires_at: string | null } | null> {
-  return (await queryOne<{ id: number; role: Role; agent_id: number | null; expires_at: string | null }>(em, sql`/* apiKeyByHash */
-    SELECT id, role, agent_id, expires_at FROM api_keys
+export async function apiKeyByHash(em: EntityManager, hash: string): Promise<{ id: number; role: Role; agent_id: number | null; expires_at: string | null; personal_data: boolean } | null> {
+  return (await queryOne<{ id: number; role: Role; agent_id: number | null; expires_at: string | null; personal_data: boolean }>(em, sql`/* apiKeyByHash */
+    SELECT id, role, agent_id, expires_at, personal_data FROM api_keys
      WHERE key_hash = ${hash} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`)) ?? null;
 }
 
@@ -47,11 +49,11 @@ export async function lockFirstAdminKey(em: EntityManager): Promise<void> {
 
 /* insertApiKey */
 export async function insertApiKey(
-  em: EntityManager, k: { hash: string; prefix: string; role: Role; agentId: number | null; label: string | null; expiresAt: Date | null; rotatedFrom: number | null },
+  em: EntityManager, k: { hash: string; prefix: string; role: Role; agentId: number | null; label: string | null; expiresAt: Date | null; rotatedFrom: number | null; personalData: boolean },
 ): Promise<ApiKeyRecord> {
   const row = await queryOne<Record<string, unknown>>(em, sql`/* insertApiKey */
-    INSERT INTO api_keys (key_hash, key_prefix, role, agent_id, label, expires_at, rotated_from)
-    VALUES (${k.hash}, ${k.prefix}, ${k.role}, ${k.agentId}, ${k.label}, ${k.expiresAt}, ${k.rotatedFrom})
+    INSERT INTO api_keys (key_hash, key_prefix, role, agent_id, label, expires_at, rotated_from, personal_data)
+    VALUES (${k.hash}, ${k.prefix}, ${k.role}, ${k.agentId}, ${k.label}, ${k.expiresAt}, ${k.rotatedFrom}, ${k.personalData})
     RETURNING ${COLUMNS}`);
   return toKeyRecord(row!);
 }

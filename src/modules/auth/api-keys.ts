@@ -19,6 +19,8 @@ export interface Caller {
   keyId: number | 'env';
   /** When the key stops being accepted (ms since the epoch); null or absent: never. */
   expiresAt?: number | null;
+  /** Reads claimants' personal data unmasked (see graphql/personal-data.ts); ADMIN always does. */
+  personalData?: boolean;
 }
 
 export interface CreatedKey extends ApiKeyRecord {
@@ -51,6 +53,7 @@ interface NewKey {
   agentId?: number | null;
   label?: string | null;
   expiresAt?: Date | null;
+  personalData?: boolean;
 }
 
 /** Checks a new key's fields (BAD_USER_INPUT / NOT_FOUND) before anything is written. */
@@ -58,6 +61,11 @@ async function checkNewKey(em: EntityManager, input: NewKey): Promise<void> {
   const agentId = input.agentId ?? null;
   if (input.role === 'AGENT' && agentId === null) throw badInput('an AGENT key needs agentId, the agent it acts for');
   if (input.role !== 'AGENT' && agentId !== null) throw badInput(`a ${input.role} key cannot name an agent; only AGENT keys do`);
+  if (input.personalData && input.role !== 'INTEGRATOR' && input.role !== 'VIEWER') {
+    throw badInput(input.role === 'ADMIN'
+      ? 'personalData is for INTEGRATOR and VIEWER keys: ADMIN keys always read personal data'
+      : 'personalData is for INTEGRATOR and VIEWER keys: an AGENT key reads the personal data of the claimants it holds', { field: 'personalData' });
+  }
   if (input.label != null && (input.label.trim().length === 0 || input.label.length > 200)) throw badInput('label must be 1–200 characters');
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
     throw badInput(`expiresAt must be in the future; ${input.expiresAt.toISOString()} has passed`, { field: 'expiresAt' });
@@ -69,7 +77,7 @@ async function insertKey(em: EntityManager, input: NewKey, rotatedFrom: number |
   const key = generateKey();
   const record = await insertApiKey(em, {
     hash: hashKey(key), prefix: key.slice(0, 8), role: input.role, agentId: input.agentId ?? null,
-    label: input.label?.trim() ?? null, expiresAt: input.expiresAt ?? null, rotatedFrom,
+    label: input.label?.trim() ?? null, expiresAt: input.expiresAt ?? null, rotatedFrom, personalData: input.personalData ?? false,
   });
   return { ...record, key, prefix: record.keyPrefix };
 }
@@ -122,7 +130,7 @@ export async function rotateApiKey(em: EntityManager, id: number, graceMinutes: 
   }
   return em.transactional(async (tx) => {
     const old = await usableKey(tx, id);
-    const created = await insertKey(tx, { role: old.role, agentId: old.agentId, label: old.label, expiresAt: old.expiresAt }, id);
+    const created = await insertKey(tx, { role: old.role, agentId: old.agentId, label: old.label, expiresAt: old.expiresAt, personalData: old.personalData }, id);
     // A grace of 0 ends the old key now: a second later than the clock, so "now" already refuses it.
     await expireNoLaterThan(tx, id, new Date(Date.now() + graceMinutes * 60_000));
     await recordKeyEvent(tx, id, 'rotated', actor, `replaced by key ${created.id}; valid ${graceMinutes} more minutes`);
@@ -183,7 +191,10 @@ export class ApiKeyResolver {
         return null;
       }
       entry = {
-        caller: { role: row.role, agentId: row.agent_id, keyId: Number(row.id), expiresAt: row.expires_at ? Date.parse(row.expires_at) : null },
+        caller: {
+          role: row.role, agentId: row.agent_id, keyId: Number(row.id), expiresAt: row.expires_at ? Date.parse(row.expires_at) : null,
+          personalData: row.personal_data,
+        },
         expiresAt: row.expires_at ? Date.parse(row.expires_at) : Infinity, until: now + this.cacheMs, touchedAt: entry?.touchedAt ?? 0,
       };
       if (this.cacheMs > 0) {

@@ -18,6 +18,8 @@ export interface Claimant {
   signatureType: SignatureType | null;
   doNotCall: boolean;
   convertedAt: Date | null;
+  /** When its personal data was erased (eraseClaimant). */
+  erasedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -50,6 +52,7 @@ export const ClaimantSchema = new EntitySchema<Claimant>({
     signatureType: text({ nullable: true }),
     doNotCall: bool(),
     convertedAt: time({ nullable: true }),
+    erasedAt: time({ nullable: true }),
     ...timestamps(),
   } as never,
 });

@@ -3,7 +3,7 @@ import { rowMapper, STAMPS } from '../../db/rows.js';
 import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { Claimant, ClaimRequirement } from './claimant.entity.js';
 
-export const toClaimant = rowMapper<Claimant>([...STAMPS, 'signature_missing_since', 'converted_at']);
+export const toClaimant = rowMapper<Claimant>([...STAMPS, 'signature_missing_since', 'converted_at', 'erased_at']);
 export const toRequirement = rowMapper<ClaimRequirement>([...STAMPS, 'deadline', 'received_at']);
 
 /* claimantsByIds */
