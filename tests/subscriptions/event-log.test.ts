@@ -175,27 +175,38 @@ it('queueChanged carries cursors and resumes after one: exactly the missed event
   }
 });
 
+/** 100 claimants enqueued one by one through instance `b`, `before(i)` run before each; their ids in order. */
+async function hundredChanges(b: { url: string }, before: (i: number) => Promise<void>): Promise<string[]> {
+  const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
+  const users: string[] = [];
+  for (let i = 0; i < 100; i += 1) {
+    await before(i);
+    const u = await s.claimant();
+    users.push(String(u));
+    await onB.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) });
+  }
+  return users;
+}
+
+/** The stream delivers exactly these claimants' events, in this order, and nothing more. */
+async function expectExactly(stream: { next(ms: number): Promise<any>; pending(): number }, users: string[]): Promise<void> {
+  const got: string[] = [];
+  while (got.length < users.length) got.push((await stream.next(10_000)).data.queueChanged.userId);
+  expect(got).toEqual(users);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(stream.pending()).toBe(0);
+}
+
 it('a subscriber on instance A gets all 100 changes made through instance B, in order, none twice, while A\'s LISTEN connection is killed', async () => {
   const b = await server.startAnother();
   const start = await caughtUp();
   const subscriber = connect(server.app.url, TEST_ADMIN_KEY);
   try {
     const stream = subscriber.subscribe(`subscription($a: String) { queueChanged(after: $a) { kind userId cursor } }`, { a: start });
-    const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
-    const users: string[] = [];
-    for (let i = 0; i < 100; i += 1) {
-      if (i === 30) {
-        await server.db.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'callqueue-listener' AND datname = current_database()`);
-      }
-      const u = await s.claimant();
-      users.push(String(u));
-      await onB.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) });
-    }
-    const got: string[] = [];
-    while (got.length < 100) got.push((await stream.next(10_000)).data.queueChanged.userId);
-    expect(got).toEqual(users);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stream.pending()).toBe(0);
+    const users = await hundredChanges(b, async (i) => {
+      if (i === 30) await server.db.sql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'callqueue-listener' AND datname = current_database()`);
+    });
+    await expectExactly(stream, users);
   } finally {
     await subscriber.dispose();
     await b.close();
@@ -214,22 +225,13 @@ it('a live subscriber (no cursor) on instance A gets all 100 changes made throug
     const stream = subscriber.subscribe(`subscription { queueChanged(queueType: UNSIGNED_USERS) { kind userId cursor } }`);
     // Live from now: the changes begin once the subscription is registered.
     while (server.app.liveSubscriptions() < 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    const onB = new GraphQLClient(b.url, TEST_ADMIN_KEY);
-    const users: string[] = [];
-    for (let i = 0; i < 100; i += 1) {
+    const users = await hundredChanges(b, async (i) => {
+      // A's listener only (B's announces nothing to A's subscriber; killing it proves nothing).
       if (i >= 30 && i < 70 && i % 5 === 0) {
-        // A's listener only (B's announces nothing to A's subscriber; killing it proves nothing).
         for (const pid of (await listeners()).filter((p) => p !== onlyB[0])) await server.db.sql(`SELECT pg_terminate_backend($1)`, [pid]);
       }
-      const u = await s.claimant();
-      users.push(String(u));
-      await onB.data(`mutation($u: ID!) { enqueueUser(input: { userId: $u, queueType: UNSIGNED_USERS }) { id } }`, { u: String(u) });
-    }
-    const got: string[] = [];
-    while (got.length < 100) got.push((await stream.next(10_000)).data.queueChanged.userId);
-    expect(got).toEqual(users);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stream.pending()).toBe(0);
+    });
+    await expectExactly(stream, users);
   } finally {
     await subscriber.dispose();
     await b.close();
