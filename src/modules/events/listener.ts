@@ -52,7 +52,9 @@ export class EventListener {
         if (!client || !current()) return;
         const confirm = async () => {
           try {
-            await client.query('SELECT 1');
+            // A round trip on the LISTEN connection itself (LISTEN again is a no-op: the
+            // connection still shows LISTEN to operators in pg_stat_activity).
+            await client.query(`LISTEN ${EVENT_CHANNEL}`);
             return current();
           } catch {
             return false;

@@ -5,17 +5,21 @@ import { queryOne, queryRows, sql } from '../../db/sql.js';
 /** What an erasure writes in place of names, phone and free text. */
 export const ERASED = '[erased]';
 
+/** After a call, the agent keeps the claimant this long for its after-call work (outcome, notes, callback). */
+export const AFTER_CALL_MINUTES = 15;
+
 /*
  * heldClaimants: of these claimants, those the agent holds now — an assigned entry (either
- * store), an active call, or a pending callback promised to it. An AGENT key reads their
- * personal data, nobody else's.
+ * store), an active call or one it ended in the last AFTER_CALL_MINUTES, or a pending callback
+ * promised to it. An AGENT key reads their personal data, nobody else's.
  */
 export async function heldClaimants(em: EntityManager, agentId: number, userIds: readonly number[]): Promise<Set<number>> {
   const rows = await queryRows<{ user_id: number }>(em, sql`/* heldClaimants */
     SELECT user_id FROM unsigned_users_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned' AND user_id = ANY(${userIds}::bigint[])
     UNION SELECT user_id FROM outstanding_requests_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned' AND user_id = ANY(${userIds}::bigint[])
     UNION SELECT user_id FROM call_queue WHERE assigned_to_agent_id = ${agentId} AND status = 'assigned' AND user_id = ANY(${userIds}::bigint[])
-    UNION SELECT user_id FROM call_sessions WHERE agent_id = ${agentId} AND status = 'active' AND user_id = ANY(${userIds}::bigint[])
+    UNION SELECT user_id FROM call_sessions WHERE agent_id = ${agentId} AND user_id = ANY(${userIds}::bigint[])
+                                              AND (status = 'active' OR ended_at > now() - make_interval(mins => ${AFTER_CALL_MINUTES}))
     UNION SELECT user_id FROM callbacks WHERE agent_id = ${agentId} AND status = 'pending' AND user_id = ANY(${userIds}::bigint[])`);
   return new Set(rows.map((r) => Number(r.user_id)));
 }
