@@ -190,8 +190,14 @@ async function hundredChanges(b: { url: string }, before: (i: number) => Promise
 
 /** The stream delivers exactly these claimants' events, in this order, and nothing more. */
 async function expectExactly(stream: { next(ms: number): Promise<any>; pending(): number }, users: string[]): Promise<void> {
-  const got: string[] = [];
-  while (got.length < users.length) got.push((await stream.next(10_000)).data.queueChanged.userId);
+  const events: { kind: string; userId: string; cursor: string | null }[] = [];
+  while (events.length < users.length) events.push((await stream.next(10_000)).data.queueChanged);
+  const got = events.map((e) => e.userId);
+  // On a mismatch, say what arrived: kinds and log positions tell a duplicate from a reorder.
+  if (JSON.stringify(got) !== JSON.stringify(users)) {
+    const where = (c: string | null) => (c ? Buffer.from(c, 'base64url').toString() : 'live');
+    process.stderr.write(`received: ${events.map((e) => `${e.userId}/${e.kind}@${where(e.cursor)}`).join(' ')}\n`);
+  }
   expect(got).toEqual(users);
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(stream.pending()).toBe(0);

@@ -14,6 +14,9 @@ export function decodeEventCursor(cursor: string): { txid: string; id: number } 
   return { txid: match[1]!, id: Number(match[2]) };
 }
 
+const isAfter = (row: { txid: string; id: number | string }, cursor: { txid: string; id: number }) =>
+  BigInt(row.txid) > BigInt(cursor.txid) || (row.txid === cursor.txid && Number(row.id) > cursor.id);
+
 /** A row of the log with its cursor, as the API hands it out. */
 export type LoggedEventRecord = EventRow & { cursor: string };
 
@@ -63,6 +66,8 @@ export async function* followLog<T>(
     for (;;) {
       const rows = await eventsAfter(em(), cursor, { types: null, userId: null }, 500);
       for (const row of rows) {
+        // Never behind the cursor (the query says so); kept explicit, as the stream's promise.
+        if (!isAfter(row, cursor)) continue;
         cursor = { txid: row.txid, id: Number(row.id) };
         const item = select({ ...row, cursor: encodeEventCursor(row.txid, row.id) });
         if (item !== null) yield item;
