@@ -87,14 +87,19 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
     const raw = await drive(AGENTS, options.seconds, async (w) => {
       await clients[w]!.query(RAW_CLAIM, [w + 1]);
     });
+    // A few seconds unmeasured first: the server's first claims pay for its JIT warm-up, which
+    // would otherwise count against whichever phase comes first.
+    await drive(AGENTS, 5, async (w) => { await gql(app, CLAIM, { a: String(w + 1) }); });
     await resetQueue(admin);
     const claims = await drive(AGENTS, options.seconds, async (w) => {
       await gql(app, CLAIM, { a: String(w + 1) });
     });
     // The event log's cost: the same claims with its rows suppressed (a BEFORE INSERT trigger
-    // returning NULL). That drops the claim's notification too, so the difference is an upper bound.
+    // returning NULL), each still sending its notification (the trigger sends one: without a row
+    // the statement would send none, and NOTIFY serialises commits, a cost the log did not add).
     await resetQueue(admin);
-    await admin.query(`CREATE FUNCTION bench_skip_log() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'`);
+    await admin.query(`CREATE FUNCTION bench_skip_log() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_notify('callqueue_events', json_build_object('topic', 'logged', 'at', now())::text); RETURN NULL; END $$`);
     await admin.query(`CREATE TRIGGER bench_skip_log BEFORE INSERT ON event_log FOR EACH ROW EXECUTE FUNCTION bench_skip_log()`);
     const unlogged = await drive(AGENTS, options.seconds, async (w) => {
       await gql(app, CLAIM, { a: String(w + 1) });
@@ -113,7 +118,7 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
       ['GraphQL claims/s (16 agents)', rate(claims).toFixed(0), `${rate(raw).toFixed(0)} raw SQL claims/s`, `${ratio.toFixed(2)}`, '≥ 0.5'],
       ['claim p50 / p99', `${percentile(claims.latencies, 50).toFixed(1)} / ${percentile(claims.latencies, 99).toFixed(1)} ms`,
         `${percentile(raw.latencies, 50).toFixed(1)} / ${percentile(raw.latencies, 99).toFixed(1)} ms`, '—', '—'],
-      ['GraphQL claims/s with the event log ÷ without it (rows and notification suppressed)', rate(claims).toFixed(0),
+      ['GraphQL claims/s with the event log ÷ without its rows (each claim still notifies)', rate(claims).toFixed(0),
         `${rate(unlogged).toFixed(0)} claims/s`, `${(rate(claims) / rate(unlogged)).toFixed(2)} (${((1 - rate(claims) / rate(unlogged)) * 100).toFixed(1)} % drop)`, '≥ 0.90'],
       ['claim + recordCallOutcome cycles/s ÷ graphile-worker 0.17 (no-op job, fetch + complete)', rate(cycles).toFixed(0),
         `${graphile.toFixed(0)} jobs/s`, (rate(cycles) / graphile).toFixed(2), '≥ 1.0'],
