@@ -23,7 +23,6 @@ import { MigrationPhaseWatcher } from './modules/migration/phase-watcher.js';
 import { queueSettings } from './modules/operation.js';
 import { Repopulation } from './modules/repopulation/repopulation.service.js';
 import { WebhookWorker } from './modules/webhooks/delivery-worker.js';
-import { parseSecretsKey } from './modules/webhooks/secret-box.js';
 import { SecretKeeper } from './modules/webhooks/secret-keeper.js';
 import { WebhookSender } from './modules/webhooks/sender.js';
 
@@ -71,7 +70,7 @@ export async function createApp({ config, databaseUrl, logger, announceAdminKey 
   const settings = queueSettings(config);
   const migration = new QueueMigration({ orm, databaseUrl, events, logger, watcher: phases });
   const repopulation = new Repopulation({ orm, databaseUrl, events, logger, metrics, topN: config.QUEUE_TOP_N });
-  const secrets = new SecretKeeper(config.WEBHOOK_SECRETS_KEY ? parseSecretsKey(config.WEBHOOK_SECRETS_KEY) : null);
+  const secrets = new SecretKeeper(config.WEBHOOK_SECRETS_KEY);
   if (!secrets.configured) logger.warn('WEBHOOK_SECRETS_KEY is not set: webhook secrets are sealed with a key kept in the database (set it in production)');
   const webhooks = { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, secrets };
   const services = { orm, config, logger, metrics, events, settings, phases, migration, repopulation, webhooks };

@@ -77,8 +77,12 @@ const schema = z.object({
    * (`openssl rand -base64 32`), the same on every instance. Unset, a key kept in the database
    * is used (development only: a copy of the database could then sign webhooks).
    */
-  WEBHOOK_SECRETS_KEY: z.string().optional().refine((v) => v === undefined || parseSecretsKey(v) !== null,
-    { message: 'must be 32 bytes as base64 or hex (openssl rand -base64 32)' }),
+  WEBHOOK_SECRETS_KEY: z.string().optional().transform((v, ctx) => {
+    if (v === undefined) return null;
+    const key = parseSecretsKey(v);
+    if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64 or hex (openssl rand -base64 32)' });
+    return key ?? z.NEVER;
+  }),
   /** The sample job: each queue's figures once a minute, for the console's charts over time. */
   QUEUE_SAMPLE_CRON: cronExpression.default('* * * * *'),
   /** Samples older than this are deleted by the sample job. */

@@ -17,6 +17,12 @@ export interface SubscribeOptions<T> {
   intervalMs?: number;
 }
 
+/** The WebSocket side of a subscription's context; refused over HTTP. */
+export function liveOf(ctx: GraphQLContext): NonNullable<GraphQLContext['live']> {
+  if (!ctx.live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
+  return ctx.live;
+}
+
 /**
  * The source stream of a subscription: the hub's signals that `select` keeps, buffered per
  * subscriber. Before each item is resolved the context gets the EntityManager and DataLoaders
@@ -27,8 +33,7 @@ export interface SubscribeOptions<T> {
 export function subscribeTo<T>(
   ctx: GraphQLContext, select: (signal: HubSignal) => T | null, options: SubscribeOptions<T> = {},
 ): AsyncIterableIterator<T> {
-  const live = ctx.live;
-  if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
+  const live = liveOf(ctx);
   let unsubscribe = () => {};
   const mailbox = new Mailbox<{ item: T; signal: HubSignal | null }>({
     limit: live.bufferLimit,

@@ -20,6 +20,7 @@ import { conversionsByIds, conversionsByUsers } from '../modules/conversion/conv
 import { latestPerClaimant, type ClaimantHistory } from '../modules/history.sql.js';
 import { scoresByUserIds } from '../modules/score/score.sql.js';
 import type { UserCallScore } from '../modules/score/score.entity.js';
+import { webhookStats, type WebhookStats } from '../modules/webhooks/webhooks.sql.js';
 
 /**
  * Batching of the relations a dashboard walks (agent, score, claimant, callback, …): each
@@ -99,6 +100,9 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
       const map = await loadQueueStats(em, reads, types);
       return types.map((t) => map.get(t)!);
     }),
+    /** Pending deliveries and the last attempt of each webhook listed. */
+    webhookStats: new DataLoader<number, WebhookStats>(async (ids) =>
+      byKey(await webhookStats(em, ids), (w) => w.webhookId, ids).map((w) => w!)),
     entryPage: new DataLoader<EntryPageRequest & { size: number }, QueueEntryPage, string>(
       async (requests) => loadEntryPages(em, reads, requests),
       { cacheKeyFn: (r) => JSON.stringify(r) },

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { defaultFieldResolver, getDirectiveValues, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Caller } from '../modules/auth/api-keys.js';
 import { actorOf } from '../modules/auth/api-keys.js';
@@ -53,8 +54,14 @@ export class PersonalReads {
   private readonly users = new Set<number>();
   private readonly fields = new Set<string>();
   private unmasked = false;
-  private batch: { ids: Set<number>; result: Promise<Set<number>> } | null = null;
-  private readonly known = new Map<number, Promise<boolean>>();
+  /**
+   * Whether the calling agent holds a claimant: those asked about until the next turn of the
+   * event loop (a page of them, resolved over several promise ticks) in one statement.
+   */
+  private readonly heldByAgent = new DataLoader<number, boolean>(async (userIds) => {
+    const held = await heldClaimants(this.em(), this.caller!.agentId!, userIds);
+    return userIds.map((id) => held.has(id));
+  }, { batchScheduleFn: (run) => setImmediate(run) });
 
   constructor(private readonly caller: Caller | null, private readonly em: () => EntityManager) {}
 
@@ -72,32 +79,11 @@ export class PersonalReads {
       return value;
     }
     if (this.caller?.role !== 'AGENT' || this.caller.agentId === null || userId === null) return mask(kind, value);
-    return this.heldByAgent(userId).then((held) => {
+    return this.heldByAgent.load(userId).then((held) => {
       if (!held) return mask(kind, value);
       this.unmasked = true;
       return value;
     });
-  }
-
-  /**
-   * Whether the calling agent holds the claimant. The claimants asked about until the next
-   * turn of the event loop are checked together: one statement for a page of them.
-   */
-  private heldByAgent(userId: number): Promise<boolean> {
-    let known = this.known.get(userId);
-    if (known) return known;
-    if (!this.batch) {
-      const ids = new Set<number>();
-      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.batch = null;
-        return heldClaimants(this.em(), this.caller!.agentId!, [...ids]);
-      });
-      this.batch = { ids, result };
-    }
-    this.batch.ids.add(userId);
-    known = this.batch.result.then((held) => held.has(userId));
-    this.known.set(userId, known);
-    return known;
   }
 
   /**

@@ -55,7 +55,7 @@ export interface GraphQLServer {
 
 /** One Node http server: /graphql over HTTP (Apollo) and WebSocket (graphql-ws), /healthz, /readyz, /metrics. */
 export async function startGraphQLServer(options: ServerOptions): Promise<GraphQLServer> {
-  const { config, logger, metrics, schema } = options;
+  const { config, logger, metrics } = options;
   const formatError = createFormatError(logger);
   const apollo = await startApollo(options, formatError);
   const consoleFiles = loadConsoleFiles();

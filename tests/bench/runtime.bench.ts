@@ -24,52 +24,44 @@ function oldNode(): { path: string; version: string } | null {
 
 interface Figures { claims: number; dashboardP50: number; subscriptionsP99: number; delivered: string }
 
+/** A fresh database, a raw client and `servers` server processes on `runtime`, for `run`; all stopped after. */
+async function withServers<T>(
+  db: BenchDatabase, name: string, servers: number, runtime: { node: string; entry: string }, env: Record<string, string>,
+  run: (client: pg.Client, instances: Awaited<ReturnType<typeof startServerProcess>>[], url: string) => Promise<T>,
+): Promise<T> {
+  const url = await db.createDatabase(name);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const instances = [];
+  try {
+    for (let i = 0; i < servers; i += 1) instances.push(await startServerProcess(url, env, [], runtime));
+    return await run(client, instances, url);
+  } finally {
+    await Promise.all(instances.map((i) => i.stop()));
+    await client.end();
+  }
+}
+
 async function measure(db: BenchDatabase, node: string, tag: string): Promise<Figures> {
   const runtime = { node, entry: 'dist/src/boot.js' };
   const env = { ADMIN_API_KEY: KEY, REPOPULATE_CRON: '', DB_POOL_SIZE: String(AGENTS), MAX_ASSIGNED_PER_AGENT: '100000',
     CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59' };
-
-  const claimsUrl = await db.createDatabase(`bench_runtime_claims_${tag}`);
-  const claimsClient = new pg.Client({ connectionString: claimsUrl });
-  await claimsClient.connect();
-  const claimsApp = await startServerProcess(claimsUrl, env, [], runtime);
-  let claims: number;
-  try {
-    await seedClaims(claimsClient);
-    await resetQueue(claimsClient);
-    const run = await drive(AGENTS, SECONDS, async (w) => { await gqlRequest(claimsApp.url, KEY, CLAIM, { a: String(w + 1) }); });
-    claims = run.ops / run.seconds;
-  } finally {
-    await claimsApp.stop();
-    await claimsClient.end();
-  }
-
-  const boardUrl = await db.createDatabase(`bench_runtime_board_${tag}`);
-  const boardClient = new pg.Client({ connectionString: boardUrl });
-  await boardClient.connect();
-  const boardApp = await startServerProcess(boardUrl, env, [], runtime);
-  let dashboardP50: number;
-  try {
-    await seedDashboard(boardClient);
-    dashboardP50 = percentile(await timeEach(200, 30, () => gqlRequest(boardApp.url, KEY, DASHBOARD)), 50);
-  } finally {
-    await boardApp.stop();
-    await boardClient.end();
-  }
-
-  const subsUrl = await db.createDatabase(`bench_runtime_subs_${tag}`);
-  const subsClient = new pg.Client({ connectionString: subsUrl });
-  await subsClient.connect();
-  const instances = [await startServerProcess(subsUrl, env, [], runtime), await startServerProcess(subsUrl, env, [], runtime)];
-  try {
-    await subsClient.query(`INSERT INTO claimants (user_id, claim_id, timezone) SELECT g, 'C' || g, 'UTC' FROM generate_series(1, 1000) g`);
-    await subsClient.query(`INSERT INTO user_call_scores (user_id, current_score, current_queue_type) SELECT g, g % 9000, 'unsigned_users' FROM generate_series(1, 1000) g`);
-    const s = await scenario(subsUrl, instances, 100, SECONDS, 1);
-    return { claims, dashboardP50, subscriptionsP99: s.p99, delivered: `${s.delivered} of ${s.expected}` };
-  } finally {
-    await subsClient.end();
-    await Promise.all(instances.map((i) => i.stop()));
-  }
+  const claims = await withServers(db, `bench_runtime_claims_${tag}`, 1, runtime, env, async (client, [app]) => {
+    await seedClaims(client);
+    await resetQueue(client);
+    const run = await drive(AGENTS, SECONDS, async (w) => { await gqlRequest(app!.url, KEY, CLAIM, { a: String(w + 1) }); });
+    return run.ops / run.seconds;
+  });
+  const dashboardP50 = await withServers(db, `bench_runtime_board_${tag}`, 1, runtime, env, async (client, [app]) => {
+    await seedDashboard(client);
+    return percentile(await timeEach(200, 30, () => gqlRequest(app!.url, KEY, DASHBOARD)), 50);
+  });
+  const subscriptions = await withServers(db, `bench_runtime_subs_${tag}`, 2, runtime, env, async (client, instances, url) => {
+    await client.query(`INSERT INTO claimants (user_id, claim_id, timezone) SELECT g, 'C' || g, 'UTC' FROM generate_series(1, 1000) g`);
+    await client.query(`INSERT INTO user_call_scores (user_id, current_score, current_queue_type) SELECT g, g % 9000, 'unsigned_users' FROM generate_series(1, 1000) g`);
+    return scenario(url, instances, 100, SECONDS, 1);
+  });
+  return { claims, dashboardP50, subscriptionsP99: subscriptions.p99, delivered: `${subscriptions.delivered} of ${subscriptions.expected}` };
 }
 
 export async function runtimeSuite(db: BenchDatabase): Promise<SuiteResult> {

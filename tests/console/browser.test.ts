@@ -1,6 +1,4 @@
 /// <reference lib="dom" />
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { axeViolations, collectProblems, launchBrowser, metric, screenshot, signIn } from '../support/browser.js';
 import { seed } from '../support/seed.js';

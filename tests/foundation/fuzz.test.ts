@@ -1,5 +1,5 @@
 import {
-  getNamedType, getNullableType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isInterfaceType, isScalarType,
+  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isInterfaceType, isScalarType,
   isUnionType, type GraphQLField, type GraphQLInputType, type GraphQLNamedType, type GraphQLObjectType,
 } from 'graphql';
 import { buildGraphQLSchema } from '../../src/graphql/schema.js';

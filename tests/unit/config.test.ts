@@ -23,3 +23,10 @@ it('names every bad variable and what it allows', () => {
   expect(message).toMatch(/MAX_CONCURRENT_CALLS/);
   expect(message).toMatch(/ADMIN_API_KEY must be at least 16 characters/);
 });
+
+it('reads WEBHOOK_SECRETS_KEY as 32 bytes (base64 or hex) and refuses anything else', () => {
+  expect(loadConfig({}).WEBHOOK_SECRETS_KEY).toBeNull();
+  expect(loadConfig({ WEBHOOK_SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') }).WEBHOOK_SECRETS_KEY).toEqual(Buffer.alloc(32, 1));
+  expect(loadConfig({ WEBHOOK_SECRETS_KEY: 'ab'.repeat(32) }).WEBHOOK_SECRETS_KEY).toEqual(Buffer.alloc(32, 0xab));
+  expect(() => loadConfig({ WEBHOOK_SECRETS_KEY: 'too-short' })).toThrow(/WEBHOOK_SECRETS_KEY: must be 32 bytes/);
+});

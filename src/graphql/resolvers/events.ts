@@ -2,8 +2,7 @@ import { decodeEventCursor, followLog, readEvents, SUBJECT_FIELD, type LoggedEve
 import { receivedFromLog } from '../../modules/events/events.js';
 import type { HubSignal } from '../../modules/events/hub.js';
 import { Mailbox } from '../../modules/events/mailbox.js';
-import { subscribeTo, type SubscribeOptions } from '../live.js';
-import { badInput } from '../../modules/errors.js';
+import { liveOf, subscribeTo, type SubscribeOptions } from '../live.js';
 import type { GraphQLContext } from '../context.js';
 import { parseUserId } from '../../modules/ids.js';
 import { checkPageSize } from '../../modules/pagination.js';
@@ -57,8 +56,7 @@ export const eventResolvers: Resolvers = {
 export function logSubscription<T>(
   ctx: GraphQLContext, after: string | null, select: (e: Row) => T | null,
 ): AsyncIterableIterator<T> {
-  const live = ctx.live;
-  if (!live) throw badInput('subscriptions are served over WebSocket (graphql-ws) on /graphql, not over HTTP');
+  const live = liveOf(ctx);
   if (after) decodeEventCursor(after); // a bad cursor is refused before anything runs
   let unsubscribe = () => {};
   const wakes = new Mailbox<true>({ limit: 1, coalesce: { minIntervalMs: 20 }, onClose: () => unsubscribe() });

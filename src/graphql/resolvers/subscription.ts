@@ -8,7 +8,7 @@ import type { GraphQLContext } from '../context.js';
 import type { Resolvers, SubscriptionResolvers } from '../generated/resolvers-types.js';
 import { subscribeTo } from '../live.js';
 import { resumable } from './events.js';
-import { encodeEventCursor } from '../../modules/events/event-log.js';
+import { cursorOf } from '../../modules/events/event-log.js';
 import { listAgents } from '../../modules/agent/agent.service.js';
 
 /** The agent whose callbacks a caller may follow: an AGENT key only its own. */
@@ -22,7 +22,6 @@ function callbackAgent(ctx: GraphQLContext, agentId: string | null | undefined):
   return caller.agentId;
 }
 
-const splitCursor = (raw: string): [string, string] => raw.split(':') as [string, string];
 
 /** Snapshots of agents and lines: at most once a second. */
 const BOARD_INTERVAL_MS = 1000;
@@ -95,6 +94,6 @@ export const subscriptionResolvers: Resolvers = {
     userId: (e: QueueChangedEvent) => e.userId,
     entry: (e: QueueChangedEvent, _, ctx) => (e.entryId === null ? null : ctx.loaders.entry.load(e.entryId)),
     at: (e: QueueChangedEvent) => e.at,
-    cursor: (e: QueueChangedEvent) => (e.cursor ? encodeEventCursor(...splitCursor(e.cursor)) : null),
+    cursor: (e: QueueChangedEvent) => (e.cursor ? cursorOf(e.cursor) : null),
   },
 };

@@ -1,29 +1,11 @@
-import DataLoader from 'dataloader';
 import { parseId } from '../../modules/ids.js';
 import { checkPageSize } from '../../modules/pagination.js';
 import {
-  createWebhook, deleteWebhook, listWebhooks, redeliverEvent, rotateWebhookSecret, updateWebhook, webhookDeliveries, webhookStats,
+  createWebhook, deleteWebhook, listWebhooks, redeliverEvent, rotateWebhookSecret, updateWebhook, webhookDeliveries,
   type DeliveryView, type WebhookRecord,
 } from '../../modules/webhooks/webhooks.service.js';
 import { requireRole } from '../auth.js';
-import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
-
-type Stats = Awaited<ReturnType<typeof webhookStats>>[number];
-
-/** Pending counts and last attempts of the webhooks of one request, read together. */
-const statsLoaders = new WeakMap<GraphQLContext, DataLoader<number, Stats>>();
-function statsOf(ctx: GraphQLContext, id: number): Promise<Stats> {
-  let loader = statsLoaders.get(ctx);
-  if (!loader) {
-    loader = new DataLoader(async (ids: readonly number[]) => {
-      const rows = await webhookStats(ctx.em, ids);
-      return ids.map((id) => rows.find((r) => r.webhookId === id)!);
-    });
-    statsLoaders.set(ctx, loader);
-  }
-  return loader.load(id);
-}
 
 export const webhookResolvers: Resolvers = {
   Query: {
@@ -69,8 +51,8 @@ export const webhookResolvers: Resolvers = {
   Webhook: {
     eventTypes: (w: WebhookRecord) => w.eventTypes as never,
     previousSecretValidUntil: (w: WebhookRecord) => (w.previousSecretUntil && w.previousSecretUntil.getTime() > Date.now() ? w.previousSecretUntil : null),
-    pendingDeliveries: async (w: WebhookRecord, _, ctx) => (await statsOf(ctx, Number(w.id))).pending,
-    lastAttempt: async (w: WebhookRecord, _, ctx) => (await statsOf(ctx, Number(w.id))).last,
+    pendingDeliveries: async (w: WebhookRecord, _, ctx) => (await ctx.loaders.webhookStats.load(Number(w.id))).pending,
+    lastAttempt: async (w: WebhookRecord, _, ctx) => (await ctx.loaders.webhookStats.load(Number(w.id))).last,
   },
   WebhookDelivery: {
     eventType: (d: DeliveryView) => d.eventType as never,

@@ -1,14 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { receivedFromLog, type ReceivedEvent } from './events.js';
+import { isAfter, positionOf, type LogPosition } from './event-log.js';
 import { committedAfter, logPosition } from './events.sql.js';
-
-type Position = { txid: string; id: number };
-
-const parse = (cursor: string): Position => {
-  const [txid, id] = cursor.split(':');
-  return { txid: txid!, id: Number(id) };
-};
-const after = (a: Position, b: Position) => BigInt(a.txid) > BigInt(b.txid) || (a.txid === b.txid && a.id > b.id);
 
 /**
  * What an instance's LISTEN connection missed, found in the event log. NOTIFY is not durable:
@@ -23,8 +16,8 @@ const after = (a: Position, b: Position) => BigInt(a.txid) > BigInt(b.txid) || (
  * instance listened or were caught up before.
  */
 export class MissedEvents {
-  private safe: Position = { txid: '0', id: 0 };
-  private readonly received = new Map<string, Position>();
+  private safe: LogPosition = { txid: '0', id: 0 };
+  private readonly received = new Map<string, LogPosition>();
 
   constructor(private readonly em: () => EntityManager) {}
 
@@ -36,7 +29,7 @@ export class MissedEvents {
   firstTime(cursor: string | undefined): boolean {
     if (cursor === undefined) return true;
     if (this.received.has(cursor)) return false;
-    this.received.set(cursor, parse(cursor));
+    this.received.set(cursor, positionOf(cursor));
     return true;
   }
 
@@ -49,9 +42,9 @@ export class MissedEvents {
    */
   async advance(confirm: () => Promise<boolean>): Promise<void> {
     const position = await logPosition(this.em());
-    if (!position || !after(position, this.safe) || !(await confirm())) return;
+    if (!position || !isAfter(position, this.safe) || !(await confirm())) return;
     this.safe = position;
-    for (const [cursor, p] of this.received) if (!after(p, this.safe)) this.received.delete(cursor);
+    for (const [cursor, p] of this.received) if (!isAfter(p, this.safe)) this.received.delete(cursor);
   }
 
   /** After a reconnect: the committed events after the safe position not received, in log order. */

@@ -14,8 +14,21 @@ export function decodeEventCursor(cursor: string): { txid: string; id: number } 
   return { txid: match[1]!, id: Number(match[2]) };
 }
 
-const isAfter = (row: { txid: string; id: number | string }, cursor: { txid: string; id: number }) =>
-  BigInt(row.txid) > BigInt(cursor.txid) || (row.txid === cursor.txid && Number(row.id) > cursor.id);
+/** A place in the log: the writing transaction's id and the event's id. */
+export interface LogPosition { txid: string; id: number }
+
+/** Whether `a` comes after `b` in log order ((txid, id), as the queries sort). */
+export const isAfter = (a: { txid: string; id: number | string }, b: LogPosition) =>
+  BigInt(a.txid) > BigInt(b.txid) || (a.txid === b.txid && Number(a.id) > b.id);
+
+/** The "txid:id" an event carries in its notification, as a position. */
+export function positionOf(raw: string): LogPosition {
+  const [txid, id] = raw.split(':');
+  return { txid: txid!, id: Number(id) };
+}
+
+/** The public cursor of the "txid:id" an event carries in its notification. */
+export const cursorOf = (raw: string) => encodeEventCursor(...(raw.split(':') as [string, string]));
 
 /** A row of the log with its cursor, as the API hands it out. */
 export type LoggedEventRecord = EventRow & { cursor: string };

@@ -33,8 +33,6 @@ export class EventListener {
   private connectedOnce = false;
   /** Notifications held while the missed events are read, so subscribers get them after those. */
   private held: ReceivedEvent[] | null = null;
-  /** Counts connections: a safe position read during one is kept only if it is still the current one. */
-  private epoch = 0;
   private safePointTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: ListenerOptions) {}
@@ -45,26 +43,29 @@ export class EventListener {
     await this.options.missed?.start();
     const every = this.options.safePointMs ?? 0;
     if (this.options.missed && every > 0) {
-      const tick = () => {
-        const epoch = this.epoch;
-        const client = this.client;
-        const current = () => this.client === client && this.held === null && this.epoch === epoch;
-        if (!client || !current()) return;
-        const confirm = async () => {
-          try {
-            // A round trip on the LISTEN connection itself (LISTEN again is a no-op: the
-            // connection still shows LISTEN to operators in pg_stat_activity).
-            await client.query(`LISTEN ${EVENT_CHANNEL}`);
-            return current();
-          } catch {
-            return false;
-          }
-        };
-        this.options.missed!.advance(confirm).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
-      };
-      this.safePointTimer = setInterval(tick, every);
+      this.safePointTimer = setInterval(() => this.moveSafePoint(this.options.missed!), every);
       this.safePointTimer.unref();
     }
+  }
+
+  /**
+   * Moves the catch-up's safe position, confirmed by a round trip on this LISTEN connection
+   * itself (LISTEN again is a no-op, and the connection still shows LISTEN in
+   * pg_stat_activity); kept only if the same connection is still current and not catching up.
+   */
+  private moveSafePoint(missed: MissedEvents): void {
+    const client = this.client;
+    const current = () => client !== null && this.client === client && this.held === null;
+    if (!current()) return;
+    const confirm = async () => {
+      try {
+        await client!.query(`LISTEN ${EVENT_CHANNEL}`);
+        return current();
+      } catch {
+        return false;
+      }
+    };
+    missed.advance(confirm).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
   }
 
   async stop(): Promise<void> {
@@ -96,7 +97,6 @@ export class EventListener {
       throw error;
     }
     if (this.stopped || this.client !== client) return;
-    this.epoch += 1;
     this.attempt = 0;
     this.options.onState?.(true);
     if (this.connectedOnce) {

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../../db/orm.js';
 import { SessionLock } from '../../db/session-lock.js';
 import type { Logger } from '../../logger.js';

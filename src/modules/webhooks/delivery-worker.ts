@@ -43,20 +43,21 @@ export class WebhookWorker {
   private results: AttemptResult[] = [];
   private running: Promise<void> | null = null;
   private again = false;
+  private pollAgain = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private unsubscribe = () => {};
   private readonly opened = new Map<string, string>();
   private readonly idle = new Set<() => void>();
-  /** Whether any endpoint is enabled (read at each poll): without one, events wake nothing. */
-  private active = false;
+  /** The enabled endpoints, read at each poll: without one, events wake nothing. */
+  private endpoints: number[] = [];
 
   constructor(private readonly options: WorkerOptions) {}
 
   start(): void {
     this.unsubscribe = this.options.hub.on((signal) => {
-      if (this.active && signal.topic !== 'liveStatus') this.wake();
+      if (this.endpoints.length > 0 && signal.topic !== 'liveStatus') this.wake();
     });
     const poll = () => {
       this.wake(true);
@@ -81,6 +82,7 @@ export class WebhookWorker {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
+      this.pollAgain ||= poll;
       return;
     }
     this.running = this.cycle(poll).catch((error: unknown) => {
@@ -88,24 +90,25 @@ export class WebhookWorker {
     }).finally(() => {
       this.running = null;
       if (this.again && !this.stopped) {
+        const poll = this.pollAgain;
         this.again = false;
-        this.wake();
+        this.pollAgain = false;
+        this.wake(poll);
       }
     });
   }
 
   private async cycle(poll: boolean): Promise<void> {
     const { em, concurrency, perEndpoint, leaseMs } = this.options;
-    if (poll || this.active) {
-      const ids = await enabledWebhookIds(em());
-      this.active = ids.length > 0;
-      if (!this.active) return;
-      while ((await fanOut(em(), FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
-      for (const id of ids) {
-        const free = Math.min(perEndpoint - (this.inFlight.get(id) ?? 0), concurrency - this.total);
-        if (free <= 0 || this.stopped) continue;
-        for (const delivery of await claimDeliveries(em(), id, free, leaseMs)) this.dispatch(delivery);
-      }
+    // The endpoints are read at each poll only: a change wakes this often, and an endpoint
+    // disabled meanwhile is skipped by the fan-out and the claim themselves.
+    if (poll) this.endpoints = await enabledWebhookIds(em());
+    if (this.endpoints.length === 0) return;
+    while ((await fanOut(em(), FAN_OUT_BATCH)) === FAN_OUT_BATCH && !this.stopped);
+    for (const id of this.endpoints) {
+      const free = Math.min(perEndpoint - (this.inFlight.get(id) ?? 0), concurrency - this.total);
+      if (free <= 0 || this.stopped) continue;
+      for (const delivery of await claimDeliveries(em(), id, free, leaseMs)) this.dispatch(delivery);
     }
   }
 

@@ -9,7 +9,7 @@ import {
   type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type WebhookRecord,
 } from './webhooks.sql.js';
 
-export { listWebhooks, webhookStats, type AttemptRecord, type DeliveryRecord, type WebhookRecord } from './webhooks.sql.js';
+export { listWebhooks, type AttemptRecord, type DeliveryRecord, type WebhookRecord } from './webhooks.sql.js';
 
 /** What the webhook services need besides the EntityManager. */
 export interface WebhookSettings {

@@ -115,8 +115,10 @@ export async function disableWebhook(em: EntityManager, id: number, reason: stri
     UPDATE webhooks SET enabled = false, disabled_reason = ${reason}, updated_at = now() WHERE id = ${id} AND enabled`);
 }
 
+export interface WebhookStats { webhookId: number; pending: number; last: AttemptRecord | null }
+
 /* webhookStats: pending deliveries and the last attempt of each webhook. */
-export async function webhookStats(em: EntityManager, ids: readonly number[]): Promise<{ webhookId: number; pending: number; last: AttemptRecord | null }[]> {
+export async function webhookStats(em: EntityManager, ids: readonly number[]): Promise<WebhookStats[]> {
   const rows = await queryRows<{ webhook_id: number; pending: number; delivery_id: number | null; at: string | null; response_code: number | null; duration_ms: number | null; error: string | null }>(em, sql`/* webhookStats */
     SELECT w.id AS webhook_id,
            (SELECT count(*)::int FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.status = 'PENDING') AS pending,
