@@ -154,7 +154,14 @@ describe('erasure', () => {
       [`mutation($u: ID!) { upsertClaimant(input: { userId: $u, claimId: "C", firstName: "Hedy" }) { userId } }`, { u: userId }],
       [ERASE, { u: userId, r: 'again' }],
     ] as const;
+    const state = async () => JSON.stringify(await server.db.sql(`SELECT
+      (SELECT count(*) FROM claimant_erasures WHERE user_id = $1)::int AS erasures,
+      (SELECT count(*) FROM call_sessions WHERE user_id = $1)::int AS sessions,
+      (SELECT count(*) FROM unsigned_users_queue WHERE user_id = $1)::int + (SELECT count(*) FROM outstanding_requests_queue WHERE user_id = $1)::int AS entries,
+      (SELECT first_name FROM claimants WHERE user_id = $1) AS first_name`, [userId]));
+    const settled = await state();
     for (const [query, variables] of refused) expect(await server.admin.errorCode(query, variables)).toBe('CONFLICT');
+    expect(await state()).toBe(settled); // each refusal changed nothing, the second erasure included
     // Raw SQL too: the database refuses it in the queues.
     await expect(server.db.sql(`INSERT INTO unsigned_users_queue (user_id, claim_id, priority_score) VALUES ($1, 'C', 1)`, [userId])).rejects.toThrow(/erased/);
     expect(await tablesHolding('Hedy')).toEqual([]);
