@@ -16,6 +16,7 @@ import { Migration20261202000014_event_log } from './Migration20261202000014_eve
 import { Migration20261202000015_webhooks } from './Migration20261202000015_webhooks.js';
 import { Migration20261202000016_fact_events } from './Migration20261202000016_fact_events.js';
 import { Migration20261202000017_personal_data } from './Migration20261202000017_personal_data.js';
+import { Migration20261202000018_claim_in_sql } from './Migration20261202000018_claim_in_sql.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -39,4 +40,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000015_webhooks', class: Migration20261202000015_webhooks },
   { name: 'Migration20261202000016_fact_events', class: Migration20261202000016_fact_events },
   { name: 'Migration20261202000017_personal_data', class: Migration20261202000017_personal_data },
+  { name: 'Migration20261202000018_claim_in_sql', class: Migration20261202000018_claim_in_sql },
 ];

@@ -33,6 +33,8 @@ export function ormConfig(options: OrmOptions): Options {
       silent: true,
     },
     pool: { min: 0, max: options.poolSize, idleTimeoutMillis: 10_000 },
+    // A failed statement's error carries its SQL text, never its bound values (claimants' data).
+    driverOptions: { compileSqlOnError: false },
     allowGlobalContext: false,
     debug: false,
   };

@@ -13,10 +13,18 @@ const PROTOCOL_CODES = new Set([
 /** Figures a protocol error may carry to the client (the cost check's), besides its code. */
 const PUBLIC_EXTENSIONS = ['cost', 'maxCost', 'aliases', 'maxAliases'];
 
+/** Postgres's own message: the driver puts the statement's text before it, and " - ". */
+const databaseMessage = (message: string | undefined) => message?.slice(message.lastIndexOf(' - ') + 3);
+
 /** Postgres errors a raw statement can raise on bad input, as domain errors. */
 function fromPostgres(error: unknown): DomainError | null {
-  const pg = error as { code?: string; constraint?: string; message?: string };
-  if (typeof pg?.code !== 'string') return null;
+  const original = error as { code?: string; constraint?: string; message?: string };
+  if (typeof original?.code !== 'string') return null;
+  const pg = { ...original, message: databaseMessage(original.message) };
+  // Raised by the database's own functions (callqueue_claim): their message is the refusal.
+  const details = () => (original as { detail?: string }).detail ? JSON.parse((original as { detail: string }).detail) : {};
+  if (pg.code === 'CQ404') return new DomainError('NOT_FOUND', pg.message ?? 'not found', details());
+  if (pg.code === 'CQ409') return new DomainError('CONFLICT', pg.message ?? 'conflict', details());
   if (pg.constraint === 'one_live_entry_per_claimant') return new DomainError('CONFLICT', pg.message ?? 'claimant already queued');
   if (pg.constraint === 'claimant_erased') return new DomainError('CONFLICT', pg.message ?? 'the claimant was erased');
   if (pg.constraint === 'call_lines_limit') return new DomainError('CONFLICT', pg.message ?? 'all lines are busy');

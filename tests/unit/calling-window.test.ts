@@ -38,3 +38,14 @@ it('validates windows and time zones', () => {
   expect(isValidTimeZone('Europe/Paris')).toBe(true);
   expect(isValidTimeZone('Mars/Olympus')).toBe(false);
 });
+
+it('opens at the first of a time the clock shows twice, and a gap later at a time it skips', () => {
+  const early = parseWindow('02:30', '23:00');
+  // Berlin falls back on 2026-10-25 (03:00 CEST → 02:00 CET): 02:30 comes twice; the first is 00:30Z.
+  expect(nextWindowOpening(new Date('2026-10-24T23:00:00Z'), 'Europe/Berlin', early)!.toISOString()).toBe('2026-10-25T00:30:00.000Z');
+  // Berlin springs forward on 2026-03-29 (02:00 CET → 03:00 CEST): 02:30 does not exist, and the
+  // window opens at 03:30 CEST (01:30Z), never before the change, when 01:30 still shows.
+  expect(nextWindowOpening(new Date('2026-03-28T23:00:00Z'), 'Europe/Berlin', early)!.toISOString()).toBe('2026-03-29T01:30:00.000Z');
+  expect(tomorrowsOpening(new Date('2026-03-28T12:00:00Z'), 'Europe/Berlin', early).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+  expect(nextWindowOpening(new Date('2026-03-08T05:00:00Z'), 'America/New_York', early)!.toISOString()).toBe('2026-03-08T07:30:00.000Z');
+});

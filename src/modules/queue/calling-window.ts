@@ -37,18 +37,28 @@ function localParts(instant: Date, timeZone: string): { year: number; month: num
   };
 }
 
-/** The instant at which the local clock of `timeZone` shows the given date and minute. */
+/** The zone's offset (local minus UTC, in ms) at an instant. */
+function offsetAt(instant: number, timeZone: string): number {
+  const p = localParts(new Date(instant), timeZone);
+  const shown = Date.UTC(p.year, p.month - 1, p.day, Math.floor(p.minute / 60), p.minute % 60);
+  return shown - Math.floor(instant / 60_000) * 60_000;
+}
+
+/**
+ * The instant at which the local clock of `timeZone` shows the given date and minute. A time
+ * the clock shows twice (a fall-back) is its first; a time it skips (a spring-forward gap) is
+ * moved forward by the gap's length, as java.time and Temporal ("compatible") and Postgres's
+ * AT TIME ZONE do: the offset before the change applies.
+ */
 function instantOf(year: number, month: number, day: number, minute: number, timeZone: string): Date {
   const wanted = Date.UTC(year, month - 1, day, Math.floor(minute / 60), minute % 60);
-  // The zone's offset is read at a guess and read again at the answer (DST moves it).
-  let guess = wanted;
-  for (let i = 0; i < 3; i += 1) {
-    const p = localParts(new Date(guess), timeZone);
-    const shown = Date.UTC(p.year, p.month - 1, p.day, Math.floor(p.minute / 60), p.minute % 60);
-    if (shown === wanted) break;
-    guess += wanted - shown;
-  }
-  return new Date(guess);
+  const DAY = 86_400_000;
+  // At most one offset change lies within a day of the wanted time.
+  const before = wanted - offsetAt(wanted - DAY, timeZone);
+  const after = wanted - offsetAt(wanted + DAY, timeZone);
+  const shows = (instant: number) => instant + offsetAt(instant, timeZone) === wanted;
+  const valid = [before, after].filter(shows).sort((a, b) => a - b);
+  return new Date(valid[0] ?? before);
 }
 
 export function isValidTimeZone(timeZone: string): boolean {

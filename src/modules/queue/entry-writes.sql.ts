@@ -74,31 +74,6 @@ export async function returnToPending(
     WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
 }
 
-export async function deferEntry(em: EntityManager, store: QueueStore, entry: QueueEntryRecord, until: Date): Promise<QueueEntryRecord> {
-  return returning(em, sql`/* deferEntry */ UPDATE ${table(store, entry.queueType)} e SET available_from = ${until}, updated_at = now()
-    WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}`);
-}
-
-/*
- * assignEntry: the assignment and its lease (ASSIGNMENT_LEASE_SECONDS from now) in one
- * statement; a lease left by an earlier assignment of the entry is replaced.
- */
-export async function assignEntry(
-  em: EntityManager, store: QueueStore, entry: QueueEntryRecord, agentId: number, leaseSeconds: number,
-): Promise<QueueEntryRecord> {
-  return returning(em, sql`/* assignEntry */ WITH assigned AS (
-      UPDATE ${table(store, entry.queueType)} e
-         SET status = 'assigned', assigned_to_agent_id = ${agentId}, assigned_at = now(), updated_at = now()
-       WHERE e.id = ${entry.id} RETURNING ${entryColumns(entry.queueType)}
-    ), leased AS (
-      INSERT INTO assignment_leases (entry_id, agent_id, assigned_at, expires_at)
-      SELECT id, ${agentId}, now(), now() + make_interval(secs => ${leaseSeconds}) FROM assigned
-      ON CONFLICT (entry_id) DO UPDATE SET agent_id = EXCLUDED.agent_id, assigned_at = EXCLUDED.assigned_at,
-        expires_at = EXCLUDED.expires_at, lapsed_at = NULL
-    )
-    SELECT * FROM assigned`);
-}
-
 /* setEntryCallback: a callback puts its entry at `priorityScore` (the top), available at its time. */
 export async function setEntryCallback(
   em: EntityManager, store: QueueStore, entry: QueueEntryRecord,

@@ -75,13 +75,6 @@ export async function onCall(em: EntityManager, userId: number): Promise<boolean
     SELECT EXISTS (SELECT 1 FROM call_sessions WHERE user_id = ${userId} AND status = 'active') AS on`))!.on;
 }
 
-/* lapsedLeaseOf: the agent's lease on the entry, if it lapsed (for the refusal of a late outcome). */
-export async function lapsedLeaseOf(em: EntityManager, entryId: number, agentId: number): Promise<Lease | null> {
-  const row = await queryOne<Record<string, unknown>>(em, sql`/* lapsedLeaseOf */
-    SELECT * FROM assignment_leases WHERE entry_id = ${entryId} AND agent_id = ${agentId} AND lapsed_at IS NOT NULL`);
-  return row ? toLease(row) : null;
-}
-
 /* leasesByEntries: the running leases of the given entries (for leaseExpiresAt). */
 export async function leasesByEntries(em: EntityManager, ids: readonly number[]): Promise<Lease[]> {
   return (await queryRows<Record<string, unknown>>(em, sql`/* leasesByEntries */

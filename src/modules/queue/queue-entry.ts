@@ -107,6 +107,24 @@ export function toEntryRecord(row: EntryRow): QueueEntryRecord {
   };
 }
 
+/**
+ * An entry from its image: to_jsonb of a queue row and its queue_type, as the database's own
+ * functions return it (claim.sql.ts); each table's extras, null for the other's.
+ */
+export function entryFromImage(image: Record<string, unknown>): QueueEntryRecord {
+  const get = <T>(key: string) => (image[key] ?? null) as T;
+  return toEntryRecord({
+    queue_type: image.queue_type as QueueType, id: Number(image.id), user_id: Number(image.user_id), claim_id: get('claim_id'),
+    priority_score: get('priority_score'), status: get('status'), assigned_to_agent_id: image.assigned_to_agent_id == null ? null : Number(image.assigned_to_agent_id),
+    assigned_at: get('assigned_at'), available_from: get('available_from'), callback_id: image.callback_id == null ? null : Number(image.callback_id),
+    callback_scheduled_for: get('callback_scheduled_for'), callback_reason: get('callback_reason'), enqueued_at: get('enqueued_at'),
+    closed_reason: get('closed_reason'), signature_missing_since: get('signature_missing_since'), signature_type: get('signature_type'),
+    reminders_sent: get('reminders_sent'), urgent_signature: get('urgent_signature'), requirement_types: get('requirement_types'),
+    total_requirements: get('total_requirements'), pending_requirements: get('pending_requirements'),
+    escalation_level: get('escalation_level'), document_deadline: get('document_deadline'),
+  });
+}
+
 /** Claim order key of an entry: priority DESC, available_from, id. */
 export const claimOrderKey = (e: QueueEntryRecord) => [e.priorityScore, e.availableFromKey, e.id] as const;
 
