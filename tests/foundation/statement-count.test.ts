@@ -67,3 +67,16 @@ it('claims in one statement: the lock, the pick, the live checks, the assignment
   expect(refusal.extensions.code).toBe('CONFLICT');
   expect(refusal.message).toBe(`agent ${agent} already holds 1 assigned entry (at most 1); record an outcome or release it first`);
 });
+
+it('releases in one statement, its refusals included', async () => {
+  const agent = String(await s.agent());
+  const claimed = (await server.admin.data(`mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`, { a: agent })).assignNextUser;
+  const RELEASE = `mutation($e: ID!) { releaseEntry(entryId: $e) { id status } }`;
+  let released: any;
+  expect(await statementsOf(async () => { released = (await server.admin.data(RELEASE, { e: claimed.id })).releaseEntry; })).toBe(1);
+  expect(released).toEqual({ id: claimed.id, status: 'PENDING' });
+  let refusal: any;
+  expect(await statementsOf(async () => { refusal = (await server.admin.request(RELEASE, { e: claimed.id })).errors?.[0]; })).toBe(1);
+  expect(refusal.extensions.code).toBe('CONFLICT');
+  expect(refusal.message).toBe(`queue entry ${claimed.id} is pending, not assigned`);
+});
