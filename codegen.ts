@@ -55,6 +55,7 @@ const config: CodegenConfig = {
           Campaign: model('call/call.entity', 'Campaign'),
           LineStatus: model('call/lines.sql', 'LineFigures'),
           InitiateCallResult: model('call/lines.service', 'InitiateCallResult'),
+          CallOutcomeResult: model('call/outcome.service', 'OutcomeResult'),
           PopulationQueueResult: model('repopulation/repopulation.service', 'QueueRebuildResult'),
           CallbackConnection: model('callback/callback.service', 'CallbackPage'),
           CallbackEdge: model('callback/callback.service', 'CallbackEdge'),

@@ -87,6 +87,12 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
     const raw = await drive(AGENTS, options.seconds, async (w) => {
       await clients[w]!.query(RAW_CLAIM, [w + 1]);
     });
+    // The database's share: the claim function alone, through pg at the same concurrency.
+    await resetQueue(admin);
+    const functionOnly = await drive(AGENTS, options.seconds, async (w) => {
+      await clients[w]!.query(`SELECT callqueue_claim($1, 'unsigned_users', 'bench', ${ENTRIES}, 20, 15, 900, 0, 1439, 3)`, [w + 1]);
+    });
+    await resetQueue(admin);
     // A few seconds unmeasured first: the server's first claims pay for its JIT warm-up, which
     // would otherwise count against whichever phase comes first.
     await drive(AGENTS, 5, async (w) => { await gql(app, CLAIM, { a: String(w + 1) }); });
@@ -117,6 +123,8 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
     const ratio = rate(claims) / rate(raw);
     const rows: SuiteResult['rows'] = [
       ['GraphQL claims/s (16 agents)', rate(claims).toFixed(0), `${rate(raw).toFixed(0)} raw SQL claims/s`, `${ratio.toFixed(2)}`, '≥ 0.5'],
+      ['  callqueue_claim alone through pg (the database\'s share of a GraphQL claim)', rate(functionOnly).toFixed(0),
+        `${rate(raw).toFixed(0)} raw SQL claims/s`, (rate(functionOnly) / rate(raw)).toFixed(2), '—'],
       ['claim p50 / p99', `${percentile(claims.latencies, 50).toFixed(1)} / ${percentile(claims.latencies, 99).toFixed(1)} ms`,
         `${percentile(raw.latencies, 50).toFixed(1)} / ${percentile(raw.latencies, 99).toFixed(1)} ms`, '—', '—'],
       ['GraphQL claims/s with the event log ÷ without its rows (each claim still notifies)', rate(claims).toFixed(0),

@@ -10,6 +10,7 @@ import { repopulationSuite } from './repopulation.bench.js';
 import { subscriptionsSuite } from './subscriptions.bench.js';
 import { webhooksSuite } from './webhooks.bench.js';
 import { runtimeSuite } from './runtime.bench.js';
+import { floorSuite } from './floor.bench.js';
 import { machineDescription, startBenchDatabase, type BenchDatabase, type SuiteResult } from './harness.js';
 
 /**
@@ -29,6 +30,7 @@ const all: Record<string, Suite> = {
   console: consoleSuite,
   webhooks: webhooksSuite,
   runtime: runtimeSuite,
+  floor: floorSuite,
 };
 // `npm run bench -- subscriptions claims` runs only those suites (all by default).
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('--'));

@@ -13,6 +13,7 @@ import type { PopulationRun as PopulationRunModel, QueueRebuildResult as QueueRe
 import type { CallSession as CallSessionModel, Campaign as CampaignModel } from '../../modules/call/call.entity.js';
 import type { PlacedRequest as PlacedRequestModel, LineFigures as LineFiguresModel } from '../../modules/call/lines.sql.js';
 import type { InitiateCallResult as InitiateCallResultModel } from '../../modules/call/lines.service.js';
+import type { OutcomeResult as OutcomeResultModel } from '../../modules/call/outcome.service.js';
 import type { CallbackPage as CallbackPageModel, CallbackEdge as CallbackEdgeModel } from '../../modules/callback/callback.service.js';
 import type { ConversionPage as ConversionPageModel, ConversionEdge as ConversionEdgeModel } from '../../modules/conversion/conversion.service.js';
 import type { MigrationStatusRecord as MigrationStatusRecordModel, MigrationRunRecord as MigrationRunRecordModel, PreviewRecord as PreviewRecordModel, ValidationRecord as ValidationRecordModel, PhaseChange as PhaseChangeModel } from '../../modules/migration/migration.service.js';
@@ -2715,7 +2716,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallOutcome: null;
   CallOutcomeInput: CallOutcomeInput;
-  CallOutcomeResult: ResolverTypeWrapper<Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversTypes['Conversion']>, entry: ResolversTypes['QueueEntry'], score: ResolversTypes['UserCallScore'] }>;
+  CallOutcomeResult: ResolverTypeWrapper<OutcomeResultModel>;
   CallRequest: ResolverTypeWrapper<PlacedRequestModel>;
   CallRequestStatus: null;
   CallSession: ResolverTypeWrapper<CallSessionModel>;
@@ -2835,7 +2836,7 @@ export type ResolversParentTypes = {
   ApiKeyEvent: ApiKeyEventModel;
   Boolean: Scalars['Boolean']['output'];
   CallOutcomeInput: CallOutcomeInput;
-  CallOutcomeResult: Omit<CallOutcomeResult, 'conversion' | 'entry' | 'score'> & { conversion?: Maybe<ResolversParentTypes['Conversion']>, entry: ResolversParentTypes['QueueEntry'], score: ResolversParentTypes['UserCallScore'] };
+  CallOutcomeResult: OutcomeResultModel;
   CallRequest: PlacedRequestModel;
   CallSession: CallSessionModel;
   Callback: CallbackModel;

@@ -44,11 +44,15 @@ export const queueWriteResolvers: Resolvers = {
       const result = await recordCallOutcome(operationFor(ctx), {
         entryId: parseId(input.entryId, 'entryId'), outcome: input.outcome, doNotCall: input.doNotCall, notes: input.notes,
       }, agentRestriction(ctx));
-      return { entry: result.entry, conversion: result.conversion, score: (await ctx.loaders.score.load(result.userId))! };
+      return result;
     },
     transitionUser: (_, { userId, to, reason }, ctx) => {
       requireRole(ctx, 'INTEGRATOR');
       return transitionUser(operationFor(ctx), parseUserId(userId), to, reason);
     },
+  },
+  // The score is read only when asked for (the outcome itself is one statement).
+  CallOutcomeResult: {
+    score: async (result, _, ctx) => (await ctx.loaders.score.load(result.userId))!,
   },
 };

@@ -15,6 +15,7 @@ import { entryById, liveEntry } from '../queue/queue.sql.js';
 import { refreshLiveEntry, takeOutOfQueue } from '../queue/queue-writes.service.js';
 import { deactivateScore, recordAttempt, syncScore } from '../score/score.sql.js';
 import { endActiveSession, insertCompletedSession } from './line-writes.sql.js';
+import { recordOutcome } from './outcome.sql.js';
 
 export type CallOutcome =
   | 'answered' | 'no_answer' | 'busy' | 'voicemail' | 'wrong_number' | 'callback_requested' | 'refused' | 'converted' | 'failed';
@@ -29,7 +30,8 @@ export interface OutcomeResult {
 }
 
 /**
- * recordCallOutcome: the outcome of a call on an assigned entry (see applyOutcome). Retry
+ * recordCallOutcome: the outcome of a call on an assigned entry (see applyOutcome, which
+ * migration 0019's callqueue_record_outcome does in SQL for every outcome but a conversion). Retry
  * outcomes release the entry with a fresh score, available after the cooldown (or tomorrow's
  * opening once the daily cap is reached); refused or do-not-call flags the claimant and
  * completes the entry; converted records a conversion; the others complete it.
@@ -40,6 +42,13 @@ export async function recordCallOutcome(
   agentId: number | null,
 ): Promise<OutcomeResult> {
   if (input.notes && input.notes.length > 2000) throw badInput('notes must be at most 2,000 characters');
+  if (input.outcome !== 'converted') {
+    // Every outcome but a conversion: one statement, the database's callqueue_record_outcome.
+    const entry = await recordOutcome(op.em, input.entryId, agentId, input.outcome, input.doNotCall === true, op.actor, {
+      cooldownMinutes: op.settings.cooldownMinutes[input.outcome] ?? 0, dailyCap: op.settings.dailyAttemptCap, windowStart: op.settings.window.startMinute,
+    });
+    return { entry, userId: entry.userId, conversion: null };
+  }
   return phaseTransaction(op, async (tx) => {
     const entry = await lockAssignedEntry(tx, input.entryId, agentId);
     const facts = await lockedFacts(tx, entry.userId);

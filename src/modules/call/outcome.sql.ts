@@ -1,0 +1,18 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { queryOne, sql } from '../../db/sql.js';
+import { entryFromImage, type QueueEntryRecord } from '../queue/queue-entry.js';
+
+/*
+ * recordOutcome: the database's callqueue_record_outcome (migration 0019) — the entry's lock and
+ * refusals, the attempt, the session, the callback, the release or completion and its event —
+ * in one statement; the entry as it is after.
+ */
+export async function recordOutcome(
+  em: EntityManager, entryId: number, agentId: number | null, outcome: string, doNotCall: boolean, actor: string,
+  rules: { cooldownMinutes: number; dailyCap: number; windowStart: number },
+): Promise<QueueEntryRecord> {
+  const row = await queryOne<{ entry: Record<string, unknown> }>(em, sql`/* recordOutcome */
+    SELECT callqueue_record_outcome(${entryId}, ${agentId}::bigint, ${outcome}, ${doNotCall}, ${actor},
+      ${rules.cooldownMinutes}, ${rules.dailyCap}, ${rules.windowStart}) AS entry`);
+  return entryFromImage(row!.entry);
+}
