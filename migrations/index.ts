@@ -18,6 +18,7 @@ import { Migration20261202000016_fact_events } from './Migration20261202000016_f
 import { Migration20261202000017_personal_data } from './Migration20261202000017_personal_data.js';
 import { Migration20261202000018_claim_in_sql } from './Migration20261202000018_claim_in_sql.js';
 import { Migration20261202000019_outcome_in_sql } from './Migration20261202000019_outcome_in_sql.js';
+import { Migration20261202000020_dispatch_in_sql } from './Migration20261202000020_dispatch_in_sql.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -43,4 +44,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000017_personal_data', class: Migration20261202000017_personal_data },
   { name: 'Migration20261202000018_claim_in_sql', class: Migration20261202000018_claim_in_sql },
   { name: 'Migration20261202000019_outcome_in_sql', class: Migration20261202000019_outcome_in_sql },
+  { name: 'Migration20261202000020_dispatch_in_sql', class: Migration20261202000020_dispatch_in_sql },
 ];

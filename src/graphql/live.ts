@@ -15,6 +15,13 @@ export interface SubscribeOptions<T> {
    */
   coalesce?: boolean;
   intervalMs?: number;
+  /**
+   * Signals that only say "something may have moved" (a line freed: every waiting request's
+   * position shifts): at most one waits per subscriber and it is handed out on the next tick of
+   * a clock every `intervalMs`, shared by the instance's subscribers, so that they still resolve
+   * it together; the other signals go at once.
+   */
+  broadcast?: { is: (signal: HubSignal) => boolean; intervalMs: number };
 }
 
 /** The WebSocket side of a subscription's context; refused over HTTP. */
@@ -35,16 +42,32 @@ export function subscribeTo<T>(
 ): AsyncIterableIterator<T> {
   const live = liveOf(ctx);
   let unsubscribe = () => {};
+  let broadcastTimer: NodeJS.Timeout | null = null;
+  let broadcast: { item: T; signal: HubSignal } | null = null;
   const mailbox = new Mailbox<{ item: T; signal: HubSignal | null }>({
     limit: live.bufferLimit,
     coalesce: options.coalesce ? { minIntervalMs: options.intervalMs ?? live.statsIntervalMs } : undefined,
     onOverflow: () => live.drop(SLOW_CLIENT_CLOSE_CODE,
       `too slow: more than ${live.bufferLimit} events waiting; reconnect and resubscribe`),
-    onClose: () => unsubscribe(),
+    onClose: () => {
+      if (broadcastTimer) clearTimeout(broadcastTimer);
+      unsubscribe();
+    },
   });
+  const offerBroadcast = (waiting: { item: T; signal: HubSignal }, intervalMs: number) => {
+    // The newest waits (all subscribers hold the same signal at a tick: one read scope).
+    broadcast = waiting;
+    broadcastTimer ??= setTimeout(() => {
+      broadcastTimer = null;
+      if (broadcast) mailbox.push(broadcast);
+      broadcast = null;
+    }, intervalMs - (Date.now() % intervalMs));
+  };
   unsubscribe = live.hub.on((signal) => {
     const item = select(signal);
-    if (item !== null) mailbox.push({ item, signal });
+    if (item === null) return;
+    if (options.broadcast?.is(signal)) offerBroadcast({ item, signal }, options.broadcast.intervalMs);
+    else mailbox.push({ item, signal });
   });
   if (options.initial !== undefined) mailbox.push({ item: options.initial, signal: null });
   return {

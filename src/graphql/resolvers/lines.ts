@@ -14,6 +14,9 @@ import { agentRestriction, operationFor } from '../operation.js';
 const waitFor = (ctx: GraphQLContext, f: LineFigures, ahead: number) =>
   (f.active < f.limit ? 0 : estimatedWaitSeconds(ahead + 1, f, ctx.settings.lines.defaultCallSeconds));
 
+/** How often a waiting request's subscriber hears that its position may have moved. */
+const POSITION_UPDATE_MS = 250;
+
 export const lineResolvers: Resolvers = {
   Query: {
     lineStatus: (_, __, ctx) => {
@@ -64,9 +67,11 @@ export const lineResolvers: Resolvers = {
       subscribe: (_, { id, after }, ctx) => {
         requireRole(ctx, 'VIEWER');
         const requestId = parseId(id, 'id');
-        // Its own changes, and "the line moved" (positions shift) while it waits.
+        // Its own changes at once (DISPATCHED above all), and "the line moved" (positions shift)
+        // while it waits, at most every POSITION_UPDATE_MS: a busy line moves many times a second.
         return resumable(ctx, after, (s) =>
-          s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null);
+          s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null,
+        { broadcast: { is: (s) => s.topic === 'callRequestUpdated' && s.requestId === null, intervalMs: POSITION_UPDATE_MS } });
       },
       resolve: async (item: { requestId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.callRequest.load(item.requestId))!,
     },

@@ -6,16 +6,10 @@ import { CALL_PRIORITY, toCampaign, toRequest, toSession } from './lines.sql.js'
 
 /*
  * The writes of lines, sessions and call requests. Locking: every reservation and dispatch
- * queues on the one `call_lines` row (lockLines), taken after the claimant's row — the lock
+ * queues on the one `call_lines` row (migration 0020's callqueue_dispatch), taken after the claimant's row — the lock
  * order every line write follows. The trigger on call_sessions keeps `active` and refuses a
  * session past the limit, so the limit holds whatever the order of commits.
  */
-
-/* lockLines: the line row FOR UPDATE; every reservation and every dispatch queues here, across instances. */
-export async function lockLines(em: EntityManager): Promise<{ active: number; max: number }> {
-  const row = await queryOne<{ active: number; max_lines: number }>(em, sql`/* lockLines */ SELECT active, max_lines FROM call_lines FOR UPDATE`);
-  return { active: row!.active, max: row!.max_lines };
-}
 
 /* setLineLimit */
 export async function setLineLimit(em: EntityManager, limit: number): Promise<void> {
@@ -59,32 +53,6 @@ export async function insertCallRequest(
     VALUES (${r.callType}, ${CALL_PRIORITY[r.callType]}, ${r.userId}, ${r.agentId}, ${r.campaignId}, clock_timestamp(), ${r.overrideReason})
     RETURNING id`);
   return row!.id;
-}
-
-/* nextCallRequest: the best queued request (direct before campaign, oldest first), locked; SKIP LOCKED passes one another dispatch holds. */
-export async function nextCallRequest(em: EntityManager, maxWaitSeconds: number) {
-  const row = await queryOne<Record<string, unknown>>(em, sql`/* nextCallRequest */
-    SELECT *, created_at + make_interval(secs => ${maxWaitSeconds}) < now() AS expired
-      FROM call_requests WHERE status = 'queued' ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`);
-  return row ? { request: toRequest(row), expired: row.expired as boolean } : null;
-}
-
-/* dispatchSession: null when the claimant got on a call another way meanwhile. */
-export async function insertDispatchedSession(
-  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
-): Promise<number | null> {
-  const row = await queryOne<{ id: number }>(em, sql`/* dispatchSession */
-    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status, override_reason)
-    VALUES (${r.userId}, ${r.agentId}, ${r.callType}, ${r.campaignId}, 'active', ${r.overrideReason})
-    ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING id`);
-  return row?.id ?? null;
-}
-
-/* markDispatched */
-export async function markDispatched(em: EntityManager, requestId: number, sessionId: number): Promise<void> {
-  await queryRows(em, sql`/* markDispatched */
-    UPDATE call_requests SET status = 'dispatched', dispatched_at = clock_timestamp(), call_session_id = ${sessionId}
-     WHERE id = ${requestId}`);
 }
 
 /* closeCallRequest: a queued request only. */

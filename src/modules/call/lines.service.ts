@@ -1,16 +1,17 @@
 import { requireActiveAgent } from '../agent/agent.service.js';
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
 import { refuseConverted, type ClaimantFacts } from '../facts.js';
-import { loadFacts, lockedFacts } from '../facts.sql.js';
+import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation, type QueueSettings } from '../operation.js';
 import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { liveEntry } from '../queue/queue.sql.js';
 import type { Campaign, CallRequest, CallSession, CallType } from './call.entity.js';
 import {
   callSessionById, campaignState, claimantCallState, closeCallRequest, expireCallRequests, insertActiveSession, insertCallRequest,
-  insertCampaign, insertDispatchedSession, lockCallRequest, lockLines, markDispatched, nextCallRequest, reapSessions, setLineLimit,
+  insertCampaign, lockCallRequest, reapSessions, setLineLimit,
   updateCampaignStatus,
 } from './line-writes.sql.js';
+import { dispatchRequests, endSessionAndDispatch } from './dispatch.sql.js';
 import { estimatedWaitSeconds, lineFigures, requestsByIds, type PlacedRequest } from './lines.sql.js';
 import { applyOutcome, type CallOutcome } from './outcome.service.js';
 
@@ -97,65 +98,17 @@ function refuseOutsidePolicy(facts: ClaimantFacts, input: CallInput, settings: Q
 }
 
 /**
- * Starts the best queued requests while lines are free: direct before campaign, oldest first.
- * Runs in the transaction that freed the line, so a freed line is never left idle while a
- * request waits. Expired requests met on the way are closed, not started. Returns the lines
- * still free afterwards (the line row stays locked until the caller commits).
+ * Starts the best queued requests while lines are free: direct before campaign, oldest first,
+ * each judged by the contact policy again as a line frees for it (it may have waited past the
+ * end of the calling window, into a cooldown, or the claimant may have asked not to be called;
+ * a direct call with an override reason starts anyway, as it would have at once). Runs in the
+ * transaction that freed the line, so a freed line is never left idle while a request waits.
+ * Expired requests met on the way are closed, not started. One statement (migration 0020's
+ * callqueue_dispatch); returns the lines still free afterwards (the line row stays locked
+ * until the caller commits).
  */
 export async function dispatch(op: Operation): Promise<number> {
-  const lines = await lockLines(op.em);
-  let free = lines.max - lines.active;
-  let moved = 0;
-  while (free > 0) {
-    const next = await nextCallRequest(op.em, op.settings.lines.maxWaitSeconds);
-    if (!next) break;
-    const { request } = next;
-    moved += 1;
-    if (next.expired) {
-      await closeRequest(op, request.id, 'expired', 'waited longer than the maximum wait for a line');
-      continue;
-    }
-    const refusal = await policyRefusal(op, request);
-    if (refusal !== null) {
-      await closeRequest(op, request.id, 'cancelled', refusal);
-      continue;
-    }
-    const sessionId = await insertDispatchedSession(op.em, request);
-    if (sessionId === null) {
-      // The claimant got on a call another way meanwhile: this request has nothing left to do.
-      await closeRequest(op, request.id, 'cancelled', 'the claimant got on a call another way');
-      continue;
-    }
-    await markDispatched(op.em, request.id, sessionId);
-    await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: request.id });
-    free -= 1;
-  }
-  if (moved > 0) await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: null });
-  return free;
-}
-
-/**
- * The contact policy again, as a line frees for a request (it may have waited past the end of
- * the calling window, into a cooldown, or the claimant may have asked not to be called): why
- * it may not start now, or null. A direct call with an override reason starts anyway, as it
- * would have at once. The facts are read without a lock: the line row is held, and the lock
- * order is claimant before line; a fact that changes meanwhile is judged by the next call.
- */
-async function policyRefusal(op: Operation, request: CallRequest): Promise<string | null> {
-  if (request.callType === 'direct' && request.overrideReason !== null) return null;
-  const facts = await loadFacts(op.em, request.userId, false);
-  if (!facts) return 'the claimant no longer exists';
-  if (facts.claimant.convertedAt) return 'the claimant converted';
-  const verdict = contactVerdict(contactFactsOf(facts), new Date(), op.settings);
-  if (verdict.kind === 'allowed') return null;
-  return verdict.kind === 'refused'
-    ? `contact policy: ${verdict.reason}`
-    : `contact policy: ${verdict.reason} when a line freed; allowed from ${verdict.until.toISOString()}`;
-}
-
-async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
-  await closeCallRequest(op.em, id, status, reason);
-  await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: id });
+  return dispatchRequests(op.em, op.settings);
 }
 
 /**
@@ -177,10 +130,16 @@ export async function endCall(op: Operation, sessionId: number, outcome: CallOut
 
     const live = await liveEntry(tx.em, tx.store, session.userId, true);
     const onEntry = live?.status === 'assigned' && live.assignedToAgentId === session.agentId ? live : null;
-    await applyOutcome(tx, facts, onEntry, outcome, false);
-    await dispatch(tx);
-    return (await callSessionById(tx.em, sessionId))!;
+    // Everything but the line first: the line row, which every call start and end queues on, is
+    // taken by the session's end and held only for that, the dispatch and the commit.
+    await applyOutcome(tx, facts, onEntry, outcome, false, 'ended by the caller');
+    return endSessionAndDispatch(tx.em, sessionId, outcome, tx.settings);
   });
+}
+
+async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
+  await closeCallRequest(op.em, id, status, reason);
+  await op.events.publish(op.em, { topic: 'callRequestUpdated', requestId: id });
 }
 
 /** cancelCallRequest: a queued request only. */

@@ -63,14 +63,16 @@ export async function recordCallOutcome(
  * (total, today, last call, cooldown per outcome), end the active session with the outcome (or
  * record one from the assignment), then convert, flag do-not-call, or — with an entry —
  * release or complete it; without one, the live entry's score follows the new attempt count.
- * The caller holds the claimant's lock (`facts`) and, when given, the entry's.
+ * The caller holds the claimant's lock (`facts`) and, when given, the entry's. `session`: the
+ * caller ends the session itself (endCall, last, to hold the line row briefly), or it ends here.
  */
 export async function applyOutcome(
   tx: Operation, facts: ClaimantFacts, entry: QueueEntryRecord | null, outcome: CallOutcome, doNotCallAsked: boolean,
+  session: 'ended here' | 'ended by the caller' = 'ended here',
 ): Promise<{ entry: QueueEntryRecord | null; conversion: Conversion | null }> {
   const userId = facts.claimant.userId;
   const attempt = await recordAttempt(tx, userId, outcome, tx.settings.cooldownMinutes[outcome] ?? 0);
-  const ended = await endActiveSession(tx.em, userId, outcome);
+  const ended = session === 'ended here' ? await endActiveSession(tx.em, userId, outcome) : 'by the caller';
   if (ended === null && entry) {
     await insertCompletedSession(tx.em, {
       userId, agentId: entry.assignedToAgentId, queueType: entry.queueType, entryId: entry.id, startedAt: entry.assignedAt, outcome,

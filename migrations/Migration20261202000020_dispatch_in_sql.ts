@@ -1,0 +1,176 @@
+import { Migration } from '@mikro-orm/migrations';
+import { CLAIM_VERDICT as CLAIM_VERDICT_0018 } from './Migration20261202000018_claim_in_sql.js';
+
+/**
+ * Line dispatch in one statement: `callqueue_dispatch` does what lines.service.ts's dispatch did
+ * in four statements per request started — lock the line row, take the best queued requests
+ * while lines are free (direct before campaign, oldest first), close the expired ones and those
+ * the contact policy now refuses, start the others, and announce each — so that the line row,
+ * which every call start and end queues on, is held for one statement and the commit.
+ *
+ * The contact policy gets a function of its own (contact-policy.ts's contactVerdict), which the
+ * claim's verdict now calls too: one rule for claims and calls, as in TypeScript.
+ */
+const CONTACT_VERDICT = `
+  CREATE FUNCTION callqueue_contact_verdict(
+    f_do_not_call boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text, f_claimant_requested boolean,
+    p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
+    OUT kind text, OUT until timestamptz, OUT reason text)
+  LANGUAGE plpgsql STABLE AS $$
+  DECLARE
+    opening timestamptz;
+  BEGIN
+    IF f_do_not_call THEN kind := 'refused'; reason := 'do not call'; RETURN; END IF;
+    kind := 'not_now';
+    IF NOT f_claimant_requested AND f_next_call_after > p_at THEN
+      until := f_next_call_after; reason := 'cooldown'; RETURN;
+    END IF;
+    IF f_attempts_today >= p_daily_cap THEN
+      until := callqueue_tomorrows_opening(f_tz, p_at, p_window_start); reason := 'daily attempt cap reached'; RETURN;
+    END IF;
+    IF NOT f_claimant_requested THEN
+      opening := callqueue_window_opening(f_tz, p_at, p_window_start, p_window_end);
+      IF opening IS NOT NULL THEN until := opening; reason := 'outside the calling window'; RETURN; END IF;
+    END IF;
+    kind := 'allowed';
+  END $$`;
+
+/* eligibility.ts's checkEligibility: the claim's own checks, then the contact policy's. */
+const CLAIM_VERDICT = `
+  CREATE OR REPLACE FUNCTION callqueue_claim_verdict(
+    p_queue text, f_score_active boolean, f_do_not_call boolean, f_converted boolean, f_signature_obtained boolean,
+    f_has_pending_requirement boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text,
+    f_claimant_requested boolean, p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
+    OUT kind text, OUT until timestamptz, OUT reason text)
+  LANGUAGE plpgsql STABLE AS $$
+  DECLARE
+    contact record;
+  BEGIN
+    kind := 'remove';
+    IF NOT f_score_active THEN reason := 'score inactive'; RETURN; END IF;
+    IF f_do_not_call THEN reason := 'do not call'; RETURN; END IF;
+    IF f_converted THEN reason := 'already converted'; RETURN; END IF;
+    IF p_queue = 'unsigned_users' AND f_signature_obtained THEN reason := 'signature already obtained'; RETURN; END IF;
+    IF p_queue = 'outstanding_requests' AND NOT f_has_pending_requirement THEN reason := 'no requirement pending'; RETURN; END IF;
+    SELECT * INTO contact FROM callqueue_contact_verdict(f_do_not_call, f_next_call_after, f_attempts_today, f_tz,
+      f_claimant_requested, p_at, p_window_start, p_window_end, p_daily_cap);
+    kind := CASE contact.kind WHEN 'allowed' THEN 'assign' WHEN 'refused' THEN 'remove' ELSE 'defer' END;
+    until := contact.until;
+    reason := contact.reason;
+  END $$`;
+
+/* A call request's change, as events.ts's pgNotifyPublisher sends it: logged when it names a request. */
+const PUBLISH_REQUEST = `
+  CREATE FUNCTION callqueue_publish_request(p_request bigint) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    stamp text := to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+    logged record;
+  BEGIN
+    IF p_request IS NULL THEN
+      -- "The line moved": every queued request's position may have changed; a signal, not logged.
+      PERFORM pg_notify('callqueue_events', jsonb_build_object('topic', 'callRequestUpdated', 'requestId', NULL, 'at', stamp)::text);
+      RETURN;
+    END IF;
+    INSERT INTO event_log (type, subject_id) VALUES ('CALL_REQUEST_UPDATED', p_request) RETURNING id, txid INTO logged;
+    PERFORM pg_notify('callqueue_events', jsonb_build_object('topic', 'callRequestUpdated', 'requestId', p_request, 'at', stamp,
+      'cursor', logged.txid::text || ':' || logged.id)::text);
+  END $$`;
+
+/*
+ * lines.service.ts's dispatch: the lines still free afterwards (the line row stays locked until
+ * the caller commits). A request's facts are read without a lock: the line row is held, and
+ * the lock order is claimant before line; a fact that changes meanwhile is judged by the next call.
+ */
+const DISPATCH = `
+  CREATE FUNCTION callqueue_dispatch(p_max_wait_seconds integer, p_window_start integer, p_window_end integer, p_daily_cap integer)
+  RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    free integer;
+    moved integer := 0;
+    r record;
+    f record;
+    v record;
+    refusal text;
+    session_id bigint;
+  BEGIN
+    SELECT max_lines - active INTO free FROM call_lines FOR UPDATE;
+    WHILE free > 0 LOOP
+      SELECT q.*, q.created_at + make_interval(secs => p_max_wait_seconds) < now() AS expired INTO r
+        FROM call_requests q WHERE q.status = 'queued' ORDER BY q.priority DESC, q.created_at, q.id LIMIT 1 FOR UPDATE SKIP LOCKED;
+      EXIT WHEN NOT FOUND;
+      moved := moved + 1;
+      IF r.expired THEN
+        UPDATE call_requests SET status = 'expired', closed_at = now(), closed_reason = 'waited longer than the maximum wait for a line'
+         WHERE id = r.id AND status = 'queued';
+        PERFORM callqueue_publish_request(r.id);
+        CONTINUE;
+      END IF;
+      -- The contact policy again, as a line frees (a direct call with an override starts anyway).
+      refusal := NULL;
+      IF NOT (r.call_type = 'direct' AND r.override_reason IS NOT NULL) THEN
+        SELECT c.converted_at IS NOT NULL AS converted, c.do_not_call, c.timezone, s.next_call_after,
+               callqueue_attempts_today(s.last_reset_date, s.attempts_today, c.timezone, now()) AS attempts_today
+          INTO f FROM claimants c LEFT JOIN user_call_scores s ON s.user_id = c.user_id WHERE c.user_id = r.user_id;
+        IF NOT FOUND THEN
+          refusal := 'the claimant no longer exists';
+        ELSIF f.converted THEN
+          refusal := 'the claimant converted';
+        ELSE
+          SELECT * INTO v FROM callqueue_contact_verdict(f.do_not_call, f.next_call_after, coalesce(f.attempts_today, 0), f.timezone,
+            false, now(), p_window_start, p_window_end, p_daily_cap);
+          refusal := CASE v.kind
+            WHEN 'refused' THEN 'contact policy: ' || v.reason
+            WHEN 'not_now' THEN 'contact policy: ' || v.reason || ' when a line freed; allowed from '
+                                || to_char(v.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') END;
+        END IF;
+      END IF;
+      IF refusal IS NULL THEN
+        INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status, override_reason)
+        VALUES (r.user_id, r.agent_id, r.call_type, r.campaign_id, 'active', r.override_reason)
+        ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING id INTO session_id;
+        IF session_id IS NULL THEN refusal := 'the claimant got on a call another way'; END IF;
+      END IF;
+      IF refusal IS NOT NULL THEN
+        UPDATE call_requests SET status = 'cancelled', closed_at = now(), closed_reason = refusal WHERE id = r.id AND status = 'queued';
+      ELSE
+        UPDATE call_requests SET status = 'dispatched', dispatched_at = clock_timestamp(), call_session_id = session_id WHERE id = r.id;
+        free := free - 1;
+      END IF;
+      PERFORM callqueue_publish_request(r.id);
+    END LOOP;
+    IF moved > 0 THEN PERFORM callqueue_publish_request(NULL); END IF;
+    RETURN free;
+  END $$`;
+
+/*
+ * endCall's locked section: the session ends with its outcome (its trigger frees the line, taking
+ * the line row) and the freed line goes to the best waiting request, in one statement; the
+ * session as it is after. Everything else endCall does comes before, without the line row.
+ */
+const END_SESSION = `
+  CREATE FUNCTION callqueue_end_session(
+    p_session bigint, p_outcome text, p_max_wait_seconds integer, p_window_start integer, p_window_end integer, p_daily_cap integer)
+  RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    ended jsonb;
+  BEGIN
+    UPDATE call_sessions s SET status = 'completed', outcome = p_outcome, ended_at = now()
+     WHERE s.id = p_session AND s.status = 'active' RETURNING to_jsonb(s.*) INTO ended;
+    PERFORM callqueue_dispatch(p_max_wait_seconds, p_window_start, p_window_end, p_daily_cap);
+    RETURN ended;
+  END $$`;
+
+export class Migration20261202000020_dispatch_in_sql extends Migration {
+  override async up(): Promise<void> {
+    for (const statement of [CONTACT_VERDICT, CLAIM_VERDICT, PUBLISH_REQUEST, DISPATCH, END_SESSION]) this.addSql(statement);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`DROP FUNCTION callqueue_end_session(bigint, text, integer, integer, integer, integer)`);
+    this.addSql(`DROP FUNCTION callqueue_dispatch(integer, integer, integer, integer)`);
+    this.addSql(`DROP FUNCTION callqueue_publish_request(bigint)`);
+    // The claim's verdict keeps its own copy of the contact policy again (migration 0018's).
+    this.addSql(CLAIM_VERDICT_0018.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    this.addSql(`DROP FUNCTION callqueue_contact_verdict(boolean, timestamptz, integer, text, boolean, timestamptz, integer, integer, integer)`);
+  }
+}
