@@ -63,24 +63,18 @@ const TOMORROWS_OPENING = `
     SELECT callqueue_local_instant(p_tz, (p_at AT TIME ZONE p_tz)::date + 1 + make_interval(mins => p_start))
   $$`;
 
-/* eligibility.ts's checkEligibility with contact-policy.ts's contactVerdict: 'assign', 'remove' or 'defer' (until). */
-export const CLAIM_VERDICT = `
-  CREATE FUNCTION callqueue_claim_verdict(
-    p_queue text, f_score_active boolean, f_do_not_call boolean, f_converted boolean, f_signature_obtained boolean,
-    f_has_pending_requirement boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text,
-    f_claimant_requested boolean, p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
+/* contact-policy.ts's contactVerdict: one rule for claims and calls, as in TypeScript. */
+const CONTACT_VERDICT = `
+  CREATE FUNCTION callqueue_contact_verdict(
+    f_do_not_call boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text, f_claimant_requested boolean,
+    p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
     OUT kind text, OUT until timestamptz, OUT reason text)
   LANGUAGE plpgsql STABLE AS $$
   DECLARE
     opening timestamptz;
   BEGIN
-    kind := 'remove';
-    IF NOT f_score_active THEN reason := 'score inactive'; RETURN; END IF;
-    IF f_do_not_call THEN reason := 'do not call'; RETURN; END IF;
-    IF f_converted THEN reason := 'already converted'; RETURN; END IF;
-    IF p_queue = 'unsigned_users' AND f_signature_obtained THEN reason := 'signature already obtained'; RETURN; END IF;
-    IF p_queue = 'outstanding_requests' AND NOT f_has_pending_requirement THEN reason := 'no requirement pending'; RETURN; END IF;
-    kind := 'defer';
+    IF f_do_not_call THEN kind := 'refused'; reason := 'do not call'; RETURN; END IF;
+    kind := 'not_now';
     IF NOT f_claimant_requested AND f_next_call_after > p_at THEN
       until := f_next_call_after; reason := 'cooldown'; RETURN;
     END IF;
@@ -91,7 +85,31 @@ export const CLAIM_VERDICT = `
       opening := callqueue_window_opening(f_tz, p_at, p_window_start, p_window_end);
       IF opening IS NOT NULL THEN until := opening; reason := 'outside the calling window'; RETURN; END IF;
     END IF;
-    kind := 'assign';
+    kind := 'allowed';
+  END $$`;
+
+/* eligibility.ts's checkEligibility: the claim's own checks, then the contact policy's. */
+const CLAIM_VERDICT = `
+  CREATE FUNCTION callqueue_claim_verdict(
+    p_queue text, f_score_active boolean, f_do_not_call boolean, f_converted boolean, f_signature_obtained boolean,
+    f_has_pending_requirement boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text,
+    f_claimant_requested boolean, p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
+    OUT kind text, OUT until timestamptz, OUT reason text)
+  LANGUAGE plpgsql STABLE AS $$
+  DECLARE
+    contact record;
+  BEGIN
+    kind := 'remove';
+    IF NOT f_score_active THEN reason := 'score inactive'; RETURN; END IF;
+    IF f_do_not_call THEN reason := 'do not call'; RETURN; END IF;
+    IF f_converted THEN reason := 'already converted'; RETURN; END IF;
+    IF p_queue = 'unsigned_users' AND f_signature_obtained THEN reason := 'signature already obtained'; RETURN; END IF;
+    IF p_queue = 'outstanding_requests' AND NOT f_has_pending_requirement THEN reason := 'no requirement pending'; RETURN; END IF;
+    SELECT * INTO contact FROM callqueue_contact_verdict(f_do_not_call, f_next_call_after, f_attempts_today, f_tz,
+      f_claimant_requested, p_at, p_window_start, p_window_end, p_daily_cap);
+    kind := CASE contact.kind WHEN 'allowed' THEN 'assign' WHEN 'refused' THEN 'remove' ELSE 'defer' END;
+    until := contact.until;
+    reason := contact.reason;
   END $$`;
 
 /*
@@ -299,7 +317,7 @@ const CLAIM = `
 
 export class Migration20261202000018_claim_in_sql extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [CANDIDATE_FACTS, LOCAL_INSTANT, WINDOW_OPENING, TOMORROWS_OPENING, CLAIM_VERDICT, PUBLISH_ENTRY, QUEUE_TABLE, LOCK_ASSIGNED, RELEASE,
+    for (const statement of [CANDIDATE_FACTS, LOCAL_INSTANT, WINDOW_OPENING, TOMORROWS_OPENING, CONTACT_VERDICT, CLAIM_VERDICT, PUBLISH_ENTRY, QUEUE_TABLE, LOCK_ASSIGNED, RELEASE,
       ...PICK_TABLES.map((t) => pickIn(t.table, t.unsigned, t.outstanding)), PICK, CLAIM]) this.addSql(statement);
   }
 
@@ -312,6 +330,7 @@ export class Migration20261202000018_claim_in_sql extends Migration {
     this.addSql(`DROP FUNCTION callqueue_queue_table(text)`);
     this.addSql(`DROP FUNCTION callqueue_publish_entry(text, text, bigint, bigint)`);
     this.addSql(`DROP FUNCTION callqueue_claim_verdict(text, boolean, boolean, boolean, boolean, boolean, timestamptz, integer, text, boolean, timestamptz, integer, integer, integer)`);
+    this.addSql(`DROP FUNCTION callqueue_contact_verdict(boolean, timestamptz, integer, text, boolean, timestamptz, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_tomorrows_opening(text, timestamptz, integer)`);
     this.addSql(`DROP FUNCTION callqueue_window_opening(text, timestamptz, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_local_instant(text, timestamp)`);

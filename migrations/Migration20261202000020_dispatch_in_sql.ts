@@ -1,5 +1,4 @@
 import { Migration } from '@mikro-orm/migrations';
-import { CLAIM_VERDICT as CLAIM_VERDICT_0018 } from './Migration20261202000018_claim_in_sql.js';
 
 /**
  * Line dispatch in one statement: `callqueue_dispatch` does what lines.service.ts's dispatch did
@@ -7,58 +6,8 @@ import { CLAIM_VERDICT as CLAIM_VERDICT_0018 } from './Migration20261202000018_c
  * while lines are free (direct before campaign, oldest first), close the expired ones and those
  * the contact policy now refuses, start the others, and announce each — so that the line row,
  * which every call start and end queues on, is held for one statement and the commit.
- *
- * The contact policy gets a function of its own (contact-policy.ts's contactVerdict), which the
- * claim's verdict now calls too: one rule for claims and calls, as in TypeScript.
+ * The contact policy is migration 0018's callqueue_contact_verdict, as the claim's.
  */
-const CONTACT_VERDICT = `
-  CREATE FUNCTION callqueue_contact_verdict(
-    f_do_not_call boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text, f_claimant_requested boolean,
-    p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
-    OUT kind text, OUT until timestamptz, OUT reason text)
-  LANGUAGE plpgsql STABLE AS $$
-  DECLARE
-    opening timestamptz;
-  BEGIN
-    IF f_do_not_call THEN kind := 'refused'; reason := 'do not call'; RETURN; END IF;
-    kind := 'not_now';
-    IF NOT f_claimant_requested AND f_next_call_after > p_at THEN
-      until := f_next_call_after; reason := 'cooldown'; RETURN;
-    END IF;
-    IF f_attempts_today >= p_daily_cap THEN
-      until := callqueue_tomorrows_opening(f_tz, p_at, p_window_start); reason := 'daily attempt cap reached'; RETURN;
-    END IF;
-    IF NOT f_claimant_requested THEN
-      opening := callqueue_window_opening(f_tz, p_at, p_window_start, p_window_end);
-      IF opening IS NOT NULL THEN until := opening; reason := 'outside the calling window'; RETURN; END IF;
-    END IF;
-    kind := 'allowed';
-  END $$`;
-
-/* eligibility.ts's checkEligibility: the claim's own checks, then the contact policy's. */
-const CLAIM_VERDICT = `
-  CREATE OR REPLACE FUNCTION callqueue_claim_verdict(
-    p_queue text, f_score_active boolean, f_do_not_call boolean, f_converted boolean, f_signature_obtained boolean,
-    f_has_pending_requirement boolean, f_next_call_after timestamptz, f_attempts_today integer, f_tz text,
-    f_claimant_requested boolean, p_at timestamptz, p_window_start integer, p_window_end integer, p_daily_cap integer,
-    OUT kind text, OUT until timestamptz, OUT reason text)
-  LANGUAGE plpgsql STABLE AS $$
-  DECLARE
-    contact record;
-  BEGIN
-    kind := 'remove';
-    IF NOT f_score_active THEN reason := 'score inactive'; RETURN; END IF;
-    IF f_do_not_call THEN reason := 'do not call'; RETURN; END IF;
-    IF f_converted THEN reason := 'already converted'; RETURN; END IF;
-    IF p_queue = 'unsigned_users' AND f_signature_obtained THEN reason := 'signature already obtained'; RETURN; END IF;
-    IF p_queue = 'outstanding_requests' AND NOT f_has_pending_requirement THEN reason := 'no requirement pending'; RETURN; END IF;
-    SELECT * INTO contact FROM callqueue_contact_verdict(f_do_not_call, f_next_call_after, f_attempts_today, f_tz,
-      f_claimant_requested, p_at, p_window_start, p_window_end, p_daily_cap);
-    kind := CASE contact.kind WHEN 'allowed' THEN 'assign' WHEN 'refused' THEN 'remove' ELSE 'defer' END;
-    until := contact.until;
-    reason := contact.reason;
-  END $$`;
-
 /* A call request's change, as events.ts's pgNotifyPublisher sends it: logged when it names a request. */
 const PUBLISH_REQUEST = `
   CREATE FUNCTION callqueue_publish_request(p_request bigint) RETURNS void LANGUAGE plpgsql VOLATILE AS $$
@@ -162,15 +111,12 @@ const END_SESSION = `
 
 export class Migration20261202000020_dispatch_in_sql extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [CONTACT_VERDICT, CLAIM_VERDICT, PUBLISH_REQUEST, DISPATCH, END_SESSION]) this.addSql(statement);
+    for (const statement of [PUBLISH_REQUEST, DISPATCH, END_SESSION]) this.addSql(statement);
   }
 
   override async down(): Promise<void> {
     this.addSql(`DROP FUNCTION callqueue_end_session(bigint, text, integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_dispatch(integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_publish_request(bigint)`);
-    // The claim's verdict keeps its own copy of the contact policy again (migration 0018's).
-    this.addSql(CLAIM_VERDICT_0018.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
-    this.addSql(`DROP FUNCTION callqueue_contact_verdict(boolean, timestamptz, integer, text, boolean, timestamptz, integer, integer, integer)`);
   }
 }
