@@ -74,8 +74,9 @@ const DISPATCH = `
         END IF;
       END IF;
       IF refusal IS NULL THEN
-        INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status, override_reason)
-        VALUES (r.user_id, r.agent_id, r.call_type, r.campaign_id, 'active', r.override_reason)
+        -- The call starts when the line is granted (not when this transaction began).
+        INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, status, override_reason, started_at)
+        VALUES (r.user_id, r.agent_id, r.call_type, r.campaign_id, 'active', r.override_reason, clock_timestamp())
         ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING id INTO session_id;
         IF session_id IS NULL THEN refusal := 'the claimant got on a call another way'; END IF;
       END IF;
@@ -109,12 +110,40 @@ const END_SESSION = `
     RETURN ended;
   END $$`;
 
+/*
+ * initiateCall's locked section, after its checks (claimant locked): requests already waiting go
+ * first, then the call starts on a free line — {"session": …} — or joins the line — {"request_id": …},
+ * created_at the clock at insert, under the line lock: the order requests joined the line.
+ */
+const START_CALL = `
+  CREATE FUNCTION callqueue_start_call(
+    p_user bigint, p_agent bigint, p_call_type text, p_priority integer, p_campaign bigint, p_override text, p_queue text, p_entry bigint,
+    p_max_wait_seconds integer, p_window_start integer, p_window_end integer, p_daily_cap integer)
+  RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    started jsonb;
+    request_id bigint;
+  BEGIN
+    IF callqueue_dispatch(p_max_wait_seconds, p_window_start, p_window_end, p_daily_cap) > 0 THEN
+      INSERT INTO call_sessions AS s (user_id, agent_id, call_type, campaign_id, queue_type, queue_entry_id, status, override_reason)
+      VALUES (p_user, p_agent, p_call_type, p_campaign, p_queue, p_entry, 'active', p_override)
+      ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING RETURNING to_jsonb(s.*) INTO started;
+      IF started IS NULL THEN RAISE EXCEPTION 'claimant % is already on an active call', p_user USING ERRCODE = 'CQ409'; END IF;
+      RETURN jsonb_build_object('session', started);
+    END IF;
+    INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at, override_reason)
+    VALUES (p_call_type, p_priority, p_user, p_agent, p_campaign, clock_timestamp(), p_override)
+    RETURNING id INTO request_id;
+    RETURN jsonb_build_object('request_id', request_id);
+  END $$`;
+
 export class Migration20261202000020_dispatch_in_sql extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [PUBLISH_REQUEST, DISPATCH, END_SESSION]) this.addSql(statement);
+    for (const statement of [PUBLISH_REQUEST, DISPATCH, END_SESSION, START_CALL]) this.addSql(statement);
   }
 
   override async down(): Promise<void> {
+    this.addSql(`DROP FUNCTION callqueue_start_call(bigint, bigint, text, integer, bigint, text, text, bigint, integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_end_session(bigint, text, integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_dispatch(integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_publish_request(bigint)`);

@@ -18,8 +18,12 @@ const RAW_CLAIM = `UPDATE unsigned_users_queue SET status = 'assigned', assigned
   WHERE id = (SELECT id FROM unsigned_users_queue WHERE status = 'pending' AND available_from <= now()
               ORDER BY priority_score DESC, available_from, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`;
 
-/** 100,000 pending entries of claimants whose local time is midday, and the agents; shared with the console suite. */
-export async function seedClaims(client: pg.Client): Promise<void> {
+/**
+ * 100,000 pending entries of claimants whose local time is midday, and the agents; shared with
+ * the console suite. `legacy`: the same entries in the single call_queue of an install still in
+ * PRE_MIGRATION.
+ */
+export async function seedClaims(client: pg.Client, store: 'separated' | 'legacy' = 'separated'): Promise<void> {
   // Every claimant's local time is midday, so the calling window never defers anyone.
   const zone = (() => {
     let offset = (12 - new Date().getUTCHours() + 48) % 24;
@@ -29,13 +33,14 @@ export async function seedClaims(client: pg.Client): Promise<void> {
   await client.query(`INSERT INTO agents (name, email) SELECT 'Agent ' || g, 'a' || g || '@bench' FROM generate_series(1, ${AGENTS}) g`);
   await client.query(`INSERT INTO claimants (user_id, claim_id, timezone) SELECT g, 'C' || g, $1 FROM generate_series(1, ${ENTRIES}) g`, [zone]);
   await client.query(`INSERT INTO user_call_scores (user_id, current_score, current_queue_type) SELECT g, (g * 7919) % 9999, 'unsigned_users' FROM generate_series(1, ${ENTRIES}) g`);
-  await client.query(`INSERT INTO unsigned_users_queue (user_id, claim_id, priority_score, available_from)
-    SELECT g, 'C' || g, (g * 7919) % 9999, now() - interval '1 hour' FROM generate_series(1, ${ENTRIES}) g`);
+  if (store === 'legacy') await client.query(`UPDATE migration_state SET phase = 'PRE_MIGRATION', reason = 'benchmark of the legacy queue'`);
+  await client.query(`INSERT INTO ${store === 'legacy' ? 'call_queue (queue_type, ' : 'unsigned_users_queue ('}user_id, claim_id, priority_score, available_from)
+    SELECT ${store === 'legacy' ? `'unsigned_users', ` : ''}g, 'C' || g, (g * 7919) % 9999, now() - interval '1 hour' FROM generate_series(1, ${ENTRIES}) g`);
   await client.query('VACUUM ANALYZE');
 }
 
-export async function resetQueue(client: pg.Client): Promise<void> {
-  await client.query(`UPDATE unsigned_users_queue SET status = 'pending', assigned_to_agent_id = NULL, assigned_at = NULL,
+export async function resetQueue(client: pg.Client, table = 'unsigned_users_queue'): Promise<void> {
+  await client.query(`UPDATE ${table} SET status = 'pending', assigned_to_agent_id = NULL, assigned_at = NULL,
     closed_at = NULL, closed_reason = NULL WHERE status <> 'pending'`);
   await client.query(`DELETE FROM call_sessions`);
   await client.query(`UPDATE user_call_scores SET total_attempts = 0, attempts_today = 0, next_call_after = NULL, last_outcome = NULL`);
@@ -68,6 +73,26 @@ const gql = (app: { url: string }, query: string, variables: Record<string, unkn
 export const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`;
 const ANSWERED = `mutation($e: ID!) { recordCallOutcome(input: { entryId: $e, outcome: ANSWERED }) { entry { id } } }`;
 const RELEASE = `mutation($e: ID!) { releaseEntry(entryId: $e) { id } }`;
+
+/** GraphQL claims/s over the same 100,000 claimants kept in the legacy call_queue (PRE_MIGRATION), on a database of their own. */
+async function legacyClaims(db: BenchDatabase, seconds: number): Promise<Run> {
+  const url = await db.createDatabase('bench_claims_legacy');
+  const app = await startServerProcess(url, {
+    REPOPULATE_CRON: '', ADMIN_API_KEY: KEY, DB_POOL_SIZE: String(AGENTS), MAX_ASSIGNED_PER_AGENT: String(ENTRIES),
+    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
+  });
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await seedClaims(admin, 'legacy');
+    await drive(AGENTS, 5, async (w) => { await gql(app, CLAIM, { a: String(w + 1) }); });
+    await resetQueue(admin, 'call_queue');
+    return await drive(AGENTS, seconds, async (w) => { await gql(app, CLAIM, { a: String(w + 1) }); });
+  } finally {
+    await admin.end();
+    await app.stop();
+  }
+}
 
 export async function claimsSuite(db: BenchDatabase, options: { long: boolean; seconds: number }): Promise<SuiteResult> {
   const url = await db.createDatabase('bench_claims');
@@ -116,6 +141,7 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
       const { assignNextUser } = await gql(app, CLAIM, { a: String(w + 1) });
       if (assignNextUser) await gql(app, ANSWERED, { e: assignNextUser.id });
     });
+    const legacy = await legacyClaims(db, options.seconds);
     const graphile = await graphileWorkerRate(db, options.seconds);
     const boss = await pgBossRate(db, options.seconds, 100);
     const bossOneByOne = await pgBossRate(db, options.seconds, 1);
@@ -125,6 +151,8 @@ export async function claimsSuite(db: BenchDatabase, options: { long: boolean; s
       ['GraphQL claims/s (16 agents)', rate(claims).toFixed(0), `${rate(raw).toFixed(0)} raw SQL claims/s`, `${ratio.toFixed(2)}`, '≥ 0.5'],
       ['  callqueue_claim alone through pg (the database\'s share of a GraphQL claim)', rate(functionOnly).toFixed(0),
         `${rate(raw).toFixed(0)} raw SQL claims/s`, (rate(functionOnly) / rate(raw)).toFixed(2), '—'],
+      ['GraphQL claims/s with the queues in their own tables (NEW_ONLY) ÷ in the legacy call_queue (PRE_MIGRATION), same claimants', rate(claims).toFixed(0),
+        `${rate(legacy).toFixed(0)} claims/s`, (rate(claims) / rate(legacy)).toFixed(2), '≥ 1.4'],
       ['claim p50 / p99', `${percentile(claims.latencies, 50).toFixed(1)} / ${percentile(claims.latencies, 99).toFixed(1)} ms`,
         `${percentile(raw.latencies, 50).toFixed(1)} / ${percentile(raw.latencies, 99).toFixed(1)} ms`, '—', '—'],
       ['GraphQL claims/s with the event log ÷ without its rows (each claim still notifies)', rate(claims).toFixed(0),

@@ -38,8 +38,9 @@ export async function linesSuite(db: BenchDatabase): Promise<SuiteResult> {
   const url = await db.createDatabase('bench_lines');
   const app = await startServerProcess(url, {
     ADMIN_API_KEY: KEY, REPOPULATE_CRON: '', MAX_CONCURRENT_CALLS: String(LINES), DB_POOL_SIZE: '20', CALL_REQUEST_MAX_WAIT_SECONDS: '600',
-    // Calls start whatever hour the benchmark runs at (the contact policy applies to every call).
-    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
+    // Calls start whatever hour the benchmark runs at, and each claimant is called again and
+    // again (the contact policy applies to every call: no cooldown after an answer, no daily cap).
+    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59', OUTCOME_COOLDOWNS: 'answered=0', DAILY_ATTEMPT_CAP: '1000000',
   });
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -135,6 +135,25 @@ it('a queued request follows its position by subscription, then its dispatch', a
   }
 });
 
+it('a request dispatched before its subscriber came is sent as it is at once; an unknown request is refused', async () => {
+  await endAll();
+  const s = seed(server.db);
+  const holders = [];
+  for (let i = 0; i < LIMIT; i += 1) holders.push((await initiate(server.admin, await s.claimant(), agents[i]!)).initiateCall.session.id);
+  const waiting = (await initiate(server.admin, await s.claimant(), agents[5]!)).initiateCall.request.id;
+  // The line frees and the request is dispatched before anyone follows it.
+  await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: holders[0] });
+  const subscriber = connect(server.app.url, server.admin.key);
+  try {
+    const stream = subscriber.subscribe(`subscription($id: ID!) { callRequestUpdated(id: $id) { id status position session { status } } }`, { id: waiting });
+    expect((await stream.next(5000)).data.callRequestUpdated).toEqual({ id: waiting, status: 'DISPATCHED', position: null, session: { status: 'ACTIVE' } });
+    const unknown = subscriber.subscribe(`subscription { callRequestUpdated(id: "987654") { id } }`);
+    expect((await unknown.next(5000)).errors?.[0]).toMatchObject({ message: 'call request 987654 does not exist', extensions: { code: 'NOT_FOUND' } });
+  } finally {
+    await subscriber.dispose();
+  }
+});
+
 it('the limit holds against raw SQL too', async () => {
   await endAll();
   const s = seed(server.db);

@@ -4,6 +4,7 @@ import {
   cancelCallRequest, createCampaign, endCall, initiateCall, setCampaignStatus,
 } from '../../modules/call/lines.service.js';
 import { parseId, parseUserId } from '../../modules/ids.js';
+import { notFound } from '../../modules/errors.js';
 import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
@@ -64,14 +65,20 @@ export const lineResolvers: Resolvers = {
   },
   Subscription: {
     callRequestUpdated: {
-      subscribe: (_, { id, after }, ctx) => {
+      subscribe: async (_, { id, after }, ctx) => {
         requireRole(ctx, 'VIEWER');
         const requestId = parseId(id, 'id');
+        // A request that left the line before its subscriber came (dispatched between the
+        // initiateCall answer and this subscription) is sent as it is now, or the client would
+        // wait for an event that has passed.
+        const now = await ctx.loaders.callRequest.load(requestId);
+        if (!now) throw notFound(`call request ${requestId} does not exist`);
+        const initial = !after && now.status !== 'queued' ? { requestId } : undefined;
         // Its own changes at once (DISPATCHED above all), and "the line moved" (positions shift)
         // while it waits, at most every POSITION_UPDATE_MS: a busy line moves many times a second.
         return resumable(ctx, after, (s) =>
           s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null,
-        { broadcast: { is: (s) => s.topic === 'callRequestUpdated' && s.requestId === null, intervalMs: POSITION_UPDATE_MS } });
+        { initial, broadcast: { is: (s) => s.topic === 'callRequestUpdated' && s.requestId === null, intervalMs: POSITION_UPDATE_MS } });
       },
       resolve: async (item: { requestId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.callRequest.load(item.requestId))!,
     },

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, sql } from '../../db/sql.js';
 import type { QueueSettings } from '../operation.js';
-import type { CallSession } from './call.entity.js';
-import { toSession } from './lines.sql.js';
+import type { CallSession, CallType } from './call.entity.js';
+import { CALL_PRIORITY, toSession } from './lines.sql.js';
 
 /* dispatch: the database's callqueue_dispatch (migration 0020); the lines still free afterwards. */
 export async function dispatchRequests(em: EntityManager, settings: QueueSettings): Promise<number> {
@@ -18,4 +18,20 @@ export async function endSessionAndDispatch(em: EntityManager, sessionId: number
     SELECT callqueue_end_session(${sessionId}, ${outcome}, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute},
       ${settings.window.endMinute}, ${settings.dailyAttemptCap}) AS session`);
   return toSession(row!.session);
+}
+
+/*
+ * startCall: the database's callqueue_start_call (migration 0020) — the waiting requests first,
+ * then a session on a free line, or a request in the line (its id).
+ */
+export async function startOrQueueCall(
+  em: EntityManager, c: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
+  live: { queueType: string; id: number } | null, settings: QueueSettings,
+): Promise<{ session: CallSession } | { requestId: number }> {
+  const row = await queryOne<{ started: { session?: Record<string, unknown>; request_id?: number } }>(em, sql`/* startCall */
+    SELECT callqueue_start_call(${c.userId}, ${c.agentId}, ${c.callType}, ${CALL_PRIORITY[c.callType]}, ${c.campaignId}::bigint, ${c.overrideReason}::text,
+      ${live?.queueType ?? null}::text, ${live?.id ?? null}::bigint, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute},
+      ${settings.window.endMinute}, ${settings.dailyAttemptCap}) AS started`);
+  const started = row!.started;
+  return started.session ? { session: toSession(started.session) } : { requestId: Number(started.request_id) };
 }

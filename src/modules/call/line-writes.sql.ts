@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, sql } from '../../db/sql.js';
 import type { QueueType } from '../queue-type.js';
-import type { Campaign, CallSession, CallType } from './call.entity.js';
-import { CALL_PRIORITY, toCampaign, toRequest, toSession } from './lines.sql.js';
+import type { Campaign, CallSession } from './call.entity.js';
+import { toCampaign, toRequest, toSession } from './lines.sql.js';
 
 /*
  * The writes of lines, sessions and call requests. Locking: every reservation and dispatch
@@ -16,18 +16,6 @@ export async function setLineLimit(em: EntityManager, limit: number): Promise<vo
   await queryRows(em, sql`/* setLineLimit */ UPDATE call_lines SET max_lines = ${limit} WHERE max_lines <> ${limit}`);
 }
 
-export type NewSession = Pick<CallSession, 'userId' | 'agentId' | 'callType' | 'campaignId' | 'queueType' | 'queueEntryId' | 'overrideReason'>;
-
-/* startSession: null when the claimant is already on an active call (the partial unique index decides). */
-export async function insertActiveSession(em: EntityManager, s: NewSession): Promise<CallSession | null> {
-  const row = await queryOne<Record<string, unknown>>(em, sql`/* startSession */
-    INSERT INTO call_sessions (user_id, agent_id, call_type, campaign_id, queue_type, queue_entry_id, status, override_reason)
-    VALUES (${s.userId}, ${s.agentId}, ${s.callType}, ${s.campaignId}, ${s.queueType}, ${s.queueEntryId}, 'active', ${s.overrideReason})
-    ON CONFLICT (user_id) WHERE status = 'active' DO NOTHING
-    RETURNING *`);
-  return row ? toSession(row) : null;
-}
-
 /* campaignState */
 export async function campaignState(em: EntityManager, id: number): Promise<{ status: string; name: string } | null> {
   return (await queryOne<{ status: string; name: string }>(em, sql`/* campaignState */ SELECT status, name FROM campaigns WHERE id = ${id}`)) ?? null;
@@ -38,21 +26,6 @@ export async function claimantCallState(em: EntityManager, userId: number): Prom
   return (await queryOne<{ session: number | null; request: number | null }>(em, sql`/* claimantCallState */
     SELECT (SELECT id FROM call_sessions WHERE user_id = ${userId} AND status = 'active') AS session,
            (SELECT id FROM call_requests WHERE user_id = ${userId} AND status = 'queued') AS request`))!;
-}
-
-/*
- * queueCallRequest: created_at is the clock at insert, under the line lock — the order requests
- * joined the line (a transaction's now() is its start, which can be earlier than a request that
- * got in first).
- */
-export async function insertCallRequest(
-  em: EntityManager, r: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
-): Promise<number> {
-  const row = await queryOne<{ id: number }>(em, sql`/* queueCallRequest */
-    INSERT INTO call_requests (call_type, priority, user_id, agent_id, campaign_id, created_at, override_reason)
-    VALUES (${r.callType}, ${CALL_PRIORITY[r.callType]}, ${r.userId}, ${r.agentId}, ${r.campaignId}, clock_timestamp(), ${r.overrideReason})
-    RETURNING id`);
-  return row!.id;
 }
 
 /* closeCallRequest: a queued request only. */

@@ -7,11 +7,11 @@ import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
 import { liveEntry } from '../queue/queue.sql.js';
 import type { Campaign, CallRequest, CallSession, CallType } from './call.entity.js';
 import {
-  callSessionById, campaignState, claimantCallState, closeCallRequest, expireCallRequests, insertActiveSession, insertCallRequest,
+  callSessionById, campaignState, claimantCallState, closeCallRequest, expireCallRequests,
   insertCampaign, lockCallRequest, reapSessions, setLineLimit,
   updateCampaignStatus,
 } from './line-writes.sql.js';
-import { dispatchRequests, endSessionAndDispatch } from './dispatch.sql.js';
+import { dispatchRequests, endSessionAndDispatch, startOrQueueCall } from './dispatch.sql.js';
 import { estimatedWaitSeconds, lineFigures, requestsByIds, type PlacedRequest } from './lines.sql.js';
 import { applyOutcome, type CallOutcome } from './outcome.service.js';
 
@@ -32,13 +32,6 @@ export interface CallInput {
   overrideReason: string | null;
 }
 
-async function startSession(op: Operation, r: CallInput): Promise<CallSession> {
-  const live = await liveEntry(op.em, op.store, r.userId, false);
-  const session = await insertActiveSession(op.em, { ...r, queueType: live?.queueType ?? null, queueEntryId: live?.id ?? null });
-  if (!session) throw conflict(`claimant ${r.userId} is already on an active call`);
-  return session;
-}
-
 /**
  * initiateCall: a line if one is free (STARTED, with an active session), else a call request
  * (QUEUED, with its position and an estimated wait). Never refused for being at the limit.
@@ -53,7 +46,7 @@ export async function initiateCall(op: Operation, input: CallInput): Promise<Ini
     if (input.callType === 'campaign') throw badInput('overrideReason is for DIRECT calls; a campaign call always follows the contact policy');
     input = { ...input, overrideReason: requireReason(input.overrideReason, 'overrideReason') };
   }
-  return phaseTransaction(op, async (tx) => {
+  const started = await phaseTransaction(op, async (tx) => {
     const facts = await lockedFacts(tx, input.userId);
     refuseConverted(facts);
     if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call: they asked not to be called`);
@@ -68,18 +61,20 @@ export async function initiateCall(op: Operation, input: CallInput): Promise<Ini
     if (busy.session) throw conflict(`claimant ${input.userId} is already on a call (session ${busy.session})`, { sessionId: String(busy.session) });
     if (busy.request) throw conflict(`claimant ${input.userId} already has a call waiting for a line (request ${busy.request})`, { requestId: String(busy.request) });
 
-    // Requests already waiting go first (a raised limit, a line freed without a dispatch).
-    if ((await dispatch(tx)) > 0) {
-      const session = await startSession(tx, input);
-      return { status: 'STARTED', session, request: null, position: null, estimatedWaitSeconds: null };
-    }
-    const [request] = await requestsByIds(tx.em, [await insertCallRequest(tx.em, input)]);
-    const figures = await lineFigures(tx.em);
-    return {
-      status: 'QUEUED', session: null, request: request!, position: request!.position,
-      estimatedWaitSeconds: estimatedWaitSeconds(request!.position!, figures, tx.settings.lines.defaultCallSeconds),
-    };
+    const live = await liveEntry(tx.em, tx.store, input.userId, false);
+    // Last, the line row: held for this one statement and the commit (requests already waiting
+    // go first: a raised limit, a line freed without a dispatch).
+    return startOrQueueCall(tx.em, input, live, tx.settings);
   });
+  if ('session' in started) return { status: 'STARTED', session: started.session, request: null, position: null, estimatedWaitSeconds: null };
+  // Its place in the line as it is once the line row is let go (already dispatched by then: the
+  // request says so, with no position).
+  const [request] = await requestsByIds(op.em, [started.requestId]);
+  const figures = await lineFigures(op.em);
+  return {
+    status: 'QUEUED', session: null, request: request!, position: request!.position,
+    estimatedWaitSeconds: request!.position === null ? null : estimatedWaitSeconds(request!.position, figures, op.settings.lines.defaultCallSeconds),
+  };
 }
 
 /**
