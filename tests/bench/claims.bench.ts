@@ -74,15 +74,21 @@ export const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType:
 const ANSWERED = `mutation($e: ID!) { recordCallOutcome(input: { entryId: $e, outcome: ANSWERED }) { entry { id } } }`;
 const RELEASE = `mutation($e: ID!) { releaseEntry(entryId: $e) { id } }`;
 
-/** GraphQL claims/s over the same 100,000 claimants kept in the legacy call_queue (PRE_MIGRATION), on a database of their own. */
-async function legacyClaims(db: BenchDatabase, seconds: number): Promise<Run> {
-  const url = await db.createDatabase('bench_claims_legacy');
+/** The service on `url`, set for claims (any hour, as many held as there are entries), and an admin connection. */
+async function startClaimsServer(url: string) {
   const app = await startServerProcess(url, {
     REPOPULATE_CRON: '', ADMIN_API_KEY: KEY, DB_POOL_SIZE: String(AGENTS), MAX_ASSIGNED_PER_AGENT: String(ENTRIES),
     CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
   });
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
+  return { app, admin };
+}
+
+/** GraphQL claims/s over the same 100,000 claimants kept in the legacy call_queue (PRE_MIGRATION), on a database of their own. */
+async function legacyClaims(db: BenchDatabase, seconds: number): Promise<Run> {
+  const url = await db.createDatabase('bench_claims_legacy');
+  const { app, admin } = await startClaimsServer(url);
   try {
     await seedClaims(admin, 'legacy');
     await drive(AGENTS, 5, async (w) => { await gql(app, CLAIM, { a: String(w + 1) }); });
@@ -96,12 +102,7 @@ async function legacyClaims(db: BenchDatabase, seconds: number): Promise<Run> {
 
 export async function claimsSuite(db: BenchDatabase, options: { long: boolean; seconds: number }): Promise<SuiteResult> {
   const url = await db.createDatabase('bench_claims');
-  const app = await startServerProcess(url, {
-    REPOPULATE_CRON: '', ADMIN_API_KEY: KEY, DB_POOL_SIZE: String(AGENTS), MAX_ASSIGNED_PER_AGENT: String(ENTRIES),
-    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
-  });
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
+  const { app, admin } = await startClaimsServer(url);
   const clients = await Promise.all(Array.from({ length: AGENTS }, async () => {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
