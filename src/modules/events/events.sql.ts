@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { queryRows, sql } from '../../db/sql.js';
+import { queryRows, raw, sql } from '../../db/sql.js';
 
 /* notify: delivered to every listener when (and only if) the calling transaction commits, in commit order. */
 export async function notify(em: EntityManager, channel: string, payload: string): Promise<void> {
@@ -29,6 +29,13 @@ export async function logAndNotify(em: EntityManager, channel: string, payload: 
 
 const EVENT_COLUMNS = sql`id, txid::text AS txid, type, queue_type, user_id, entry_id, subject_id, agent_id, detail, at`;
 
+/*
+ * Log order: by the table's columns, named with the table. The selected `txid` is text (a
+ * cursor's part), and a bare ORDER BY txid would sort by that output column: "1000" before
+ * "997" — events handed out of order, and the one passed over skipped by the cursor.
+ */
+const LOG_ORDER = raw('event_log.txid, event_log.id');
+
 export interface EventRow {
   id: number;
   txid: string;
@@ -56,7 +63,7 @@ export async function eventsAfter(
        AND (txid, id) > (${after.txid}::xid8, ${after.id}::bigint)
        AND (${filter.types}::text[] IS NULL OR type = ANY(${filter.types}::text[]))
        AND (${filter.userId}::bigint IS NULL OR user_id = ${filter.userId}::bigint)
-     ORDER BY txid, id LIMIT ${limit}`);
+     ORDER BY ${LOG_ORDER} LIMIT ${limit}`);
 }
 
 /* pruneEvents: events older than the retention. */
@@ -69,7 +76,8 @@ export async function pruneEvents(em: EntityManager, retentionDays: number): Pro
 /* logPosition: the last event handed out now (below the snapshot xmin), as a cursor's parts; null for an empty log. */
 export async function logPosition(em: EntityManager): Promise<{ txid: string; id: number } | null> {
   const rows = await queryRows<{ txid: string; id: number }>(em, sql`/* logPosition */
-    SELECT txid::text AS txid, id FROM event_log WHERE txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY txid DESC, id DESC LIMIT 1`);
+    SELECT txid::text AS txid, id FROM event_log WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY event_log.txid DESC, event_log.id DESC LIMIT 1`);
   return rows[0] ?? null;
 }
 
@@ -98,5 +106,5 @@ export async function cursorExpired(em: EntityManager, at: { txid: string; id: n
  */
 export async function committedAfter(em: EntityManager, after: { txid: string; id: number }, limit: number): Promise<EventRow[]> {
   return queryRows<EventRow>(em, sql`/* committedAfter */
-    SELECT ${EVENT_COLUMNS} FROM event_log WHERE (txid, id) > (${after.txid}::xid8, ${after.id}::bigint) ORDER BY txid, id LIMIT ${limit}`);
+    SELECT ${EVENT_COLUMNS} FROM event_log WHERE (txid, id) > (${after.txid}::xid8, ${after.id}::bigint) ORDER BY ${LOG_ORDER} LIMIT ${limit}`);
 }

@@ -89,6 +89,10 @@ export class EventListener {
     client.on('end', () => this.lost(client));
     // Current before connecting, so a drop during LISTEN is seen by lost() like any other.
     this.client = client;
+    // On a reconnect, what arrives is held from the moment LISTEN is sent: a notification can be
+    // parsed (and emitted) before this method resumes after the LISTEN, and it must follow the
+    // events missed meanwhile, which catchUp hands out first.
+    if (this.connectedOnce && this.options.missed) this.held ??= [];
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENT_CHANNEL}`);
@@ -115,7 +119,7 @@ export class EventListener {
   private async catchUp(): Promise<void> {
     const missed = this.options.missed;
     if (!missed) return;
-    this.held = [];
+    this.held ??= [];
     try {
       const events = await missed.missed();
       if (events.length) this.options.logger.info({ events: events.length }, 'events missed while the listener was away, caught up from the event log');
@@ -123,7 +127,7 @@ export class EventListener {
     } catch (error) {
       this.options.logger.warn({ err: error }, 'could not read the events missed while the listener was away');
     } finally {
-      const held = this.held;
+      const held = this.held ?? [];
       this.held = null;
       for (const event of held) this.emit(event);
     }
