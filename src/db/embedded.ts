@@ -28,10 +28,26 @@ function commandLine(pid: number): string | null {
 }
 
 /**
+ * The Node process that started a postgres, while it runs: the postmaster's parent. A cluster
+ * whose starter died has been handed to init (or a subreaper), which is not a Node process.
+ */
+function liveOwner(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid) || ppid <= 1 || ppid === process.pid) return null;
+    return /(^|\/)node(\s|$)/.test(commandLine(ppid)?.split(' ')[0] ?? '') ? ppid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A cluster left running by a process that died without stopping it (an OOM kill, kill -9, a
  * closed terminal): its postmaster.pid names a live postgres serving this very data folder. It
  * is stopped cleanly (a fast shutdown: SIGINT) so this start can own the folder; a stale pid
- * file (no such process) is left to PostgreSQL, which handles it.
+ * file (no such process) is left to PostgreSQL, which handles it. A cluster whose starter still
+ * runs is another instance's: the start is refused, and that instance keeps its database.
  */
 async function stopOrphanedCluster(databaseDir: string, logger: Logger): Promise<void> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
@@ -39,6 +55,11 @@ async function stopOrphanedCluster(databaseDir: string, logger: Logger): Promise
   const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
   const command = Number.isInteger(pid) && pid > 0 ? commandLine(pid) : null;
   if (!command || !command.includes('postgres') || !command.includes(databaseDir)) return;
+  const owner = liveOwner(pid);
+  if (owner !== null) {
+    throw new EmbeddedPostgresError(`Another callqueue (pid ${owner}) is running on ${databaseDir} with its PostgreSQL (pid ${pid}); ` +
+      `stop it first, or give this one its own EMBEDDED_PG_DIR (or a DATABASE_URL).`);
+  }
   logger.warn({ pid, databaseDir }, 'found the embedded PostgreSQL of an earlier run still running (that run did not stop it); stopping it');
   process.kill(pid, 'SIGINT');
   for (let waited = 0; commandLine(pid) !== null; waited += 100) {

@@ -97,3 +97,19 @@ it('starts again after a kill -9, with its data and one postgres; a taken port i
     await new Promise((resolve) => blocker.close(resolve));
   }
 }, 120_000);
+
+it('refuses a second start on a data folder whose first instance still runs, which keeps its database', async () => {
+  const pgPort = await freePort();
+  const port = await freePort();
+  const first = start(port, pgPort);
+  expect(await first.ready).toBe(true);
+  const second = start(await freePort(), pgPort);
+  expect(await second.ready).toBe(false);
+  expect(second.output()).toMatch(new RegExp(`Another callqueue \\(pid ${first.child.pid}\\) is running on .* with its PostgreSQL`));
+  // The first still has its database.
+  expect((await gql(port, '{ apiKeys { id } }')).data.apiKeys.length).toBeGreaterThan(0);
+  expect(postmasters()).toHaveLength(1);
+  first.child.kill('SIGTERM');
+  await new Promise((resolve) => first.child.once('exit', resolve));
+  expect(postmasters()).toHaveLength(0);
+}, 120_000);
