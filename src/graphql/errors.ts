@@ -18,11 +18,12 @@ const databaseMessage = (message: string | undefined) => message?.slice(message.
 
 /** Postgres errors a raw statement can raise on bad input, as domain errors. */
 function fromPostgres(error: unknown): DomainError | null {
-  const original = error as { code?: string; constraint?: string; message?: string };
+  const original = error as { code?: string; constraint?: string; message?: string; detail?: string };
   if (typeof original?.code !== 'string') return null;
   const pg = { ...original, message: databaseMessage(original.message) };
-  // Raised by the database's own functions (callqueue_claim): their message is the refusal.
-  const details = () => (original as { detail?: string }).detail ? JSON.parse((original as { detail: string }).detail) : {};
+  // Raised by the database's own functions (callqueue_claim …): the message is the refusal, the
+  // detail (JSON) what the API adds to it.
+  const details = () => (original.detail ? JSON.parse(original.detail) : {});
   if (pg.code === 'CQ404') return new DomainError('NOT_FOUND', pg.message ?? 'not found', details());
   if (pg.code === 'CQ409') return new DomainError('CONFLICT', pg.message ?? 'conflict', details());
   if (pg.constraint === 'one_live_entry_per_claimant') return new DomainError('CONFLICT', pg.message ?? 'claimant already queued');

@@ -72,8 +72,8 @@ export async function applyOutcome(
 ): Promise<{ entry: QueueEntryRecord | null; conversion: Conversion | null }> {
   const userId = facts.claimant.userId;
   const attempt = await recordAttempt(tx, userId, outcome, tx.settings.cooldownMinutes[outcome] ?? 0);
-  const ended = session === 'ended here' ? await endActiveSession(tx.em, userId, outcome) : 'by the caller';
-  if (ended === null && entry) {
+  // A call made outside the lines still leaves a session, recorded from the assignment.
+  if (session === 'ended here' && (await endActiveSession(tx.em, userId, outcome)) === null && entry) {
     await insertCompletedSession(tx.em, {
       userId, agentId: entry.assignedToAgentId, queueType: entry.queueType, entryId: entry.id, startedAt: entry.assignedAt, outcome,
     });
