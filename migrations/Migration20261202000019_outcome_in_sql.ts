@@ -10,7 +10,7 @@ import { Migration } from '@mikro-orm/migrations';
  * complete it; the transition row and the event. The score is migration 0007's
  * callqueue_policy_score, which tests/queue/policy-agreement.test.ts holds to score-policy.ts.
  */
-const RECORD_OUTCOME = `
+export const RECORD_OUTCOME = `
   CREATE FUNCTION callqueue_record_outcome(
     p_entry bigint, p_agent bigint, p_outcome text, p_do_not_call boolean, p_actor text,
     p_cooldown_minutes integer, p_daily_cap integer, p_window_start integer) RETURNS jsonb
@@ -101,7 +101,7 @@ const RECORD_OUTCOME = `
  * queue-writes.service.ts's takeOutOfQueue with status completed: the entry closed with its
  * reason, a callback it carried cancelled, the transition row and ENTRY_REMOVED.
  */
-const CLOSE_ENTRY = `
+export const CLOSE_ENTRY = `
   CREATE FUNCTION callqueue_close_entry(
     p_table text, p_queue text, p_user bigint, p_entry bigint, p_callback bigint, p_reason text, p_transition text, p_actor text)
   RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $$

@@ -19,6 +19,7 @@ import { Migration20261202000017_personal_data } from './Migration20261202000017
 import { Migration20261202000018_claim_in_sql } from './Migration20261202000018_claim_in_sql.js';
 import { Migration20261202000019_outcome_in_sql } from './Migration20261202000019_outcome_in_sql.js';
 import { Migration20261202000020_dispatch_in_sql } from './Migration20261202000020_dispatch_in_sql.js';
+import { Migration20261202000021_calls_in_sql } from './Migration20261202000021_calls_in_sql.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -45,4 +46,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000018_claim_in_sql', class: Migration20261202000018_claim_in_sql },
   { name: 'Migration20261202000019_outcome_in_sql', class: Migration20261202000019_outcome_in_sql },
   { name: 'Migration20261202000020_dispatch_in_sql', class: Migration20261202000020_dispatch_in_sql },
+  { name: 'Migration20261202000021_calls_in_sql', class: Migration20261202000021_calls_in_sql },
 ];

@@ -16,16 +16,18 @@ const PUBLIC_EXTENSIONS = ['cost', 'maxCost', 'aliases', 'maxAliases'];
 /** Postgres's own message: the driver puts the statement's text before it, and " - ". */
 const databaseMessage = (message: string | undefined) => message?.slice(message.lastIndexOf(' - ') + 3);
 
+/** The SQLSTATEs the database's functions raise: CQ and the HTTP status the refusal stands for. */
+const RAISED_CODES: Readonly<Record<string, 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT'>> = { CQ403: 'FORBIDDEN', CQ404: 'NOT_FOUND', CQ409: 'CONFLICT' };
+
 /** Postgres errors a raw statement can raise on bad input, as domain errors. */
 function fromPostgres(error: unknown): DomainError | null {
   const original = error as { code?: string; constraint?: string; message?: string; detail?: string };
   if (typeof original?.code !== 'string') return null;
-  const pg = { ...original, message: databaseMessage(original.message) };
+  const pg = { ...original, code: original.code, message: databaseMessage(original.message) };
   // Raised by the database's own functions (callqueue_claim …): the message is the refusal, the
   // detail (JSON) what the API adds to it.
-  const details = () => (original.detail ? JSON.parse(original.detail) : {});
-  if (pg.code === 'CQ404') return new DomainError('NOT_FOUND', pg.message ?? 'not found', details());
-  if (pg.code === 'CQ409') return new DomainError('CONFLICT', pg.message ?? 'conflict', details());
+  const raised = RAISED_CODES[pg.code];
+  if (raised) return new DomainError(raised, pg.message ?? raised, original.detail ? JSON.parse(original.detail) : {});
   if (pg.constraint === 'one_live_entry_per_claimant') return new DomainError('CONFLICT', pg.message ?? 'claimant already queued');
   if (pg.constraint === 'claimant_erased') return new DomainError('CONFLICT', pg.message ?? 'the claimant was erased');
   if (pg.constraint === 'call_lines_limit') return new DomainError('CONFLICT', pg.message ?? 'all lines are busy');

@@ -18,7 +18,10 @@ beforeAll(async () => {
   // The counter is per instance: the migration-phase poll (every second by default) and the
   // periodic jobs would add their statements to whichever query they happen to overlap, so this
   // instance polls hourly and runs no job.
-  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
+  server = await startTestServer({
+    MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '',
+    CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
+  });
   s = seed(server.db);
   agents = [];
   for (let i = 0; i < 5; i += 1) agents.push(await s.agent());
@@ -93,4 +96,37 @@ it('records an outcome in one statement, its refusals included', async () => {
     expect(await statementsOf(async () => { refusal = (await server.admin.request(OUTCOME, { e: claimed.id, o: outcome })).errors?.[0]; })).toBe(1);
     expect(refusal.extensions.code).toBe('CONFLICT');
   }
+});
+
+describe('calls on the lines', () => {
+  const INITIATE = `mutation($u: ID!, $a: ID!) { initiateCall(input: { userId: $u, agentId: $a, callType: DIRECT }) {
+    status position estimatedWaitSeconds session { id } request { id position } } }`;
+  const END = `mutation($s: ID!, $o: CallOutcome!) { endCall(sessionId: $s, outcome: $o) { id status outcome } }`;
+
+  it('starts a call in one statement, queues one in three (the request and the line read after the commit), and refuses in one', async () => {
+    await server.db.sql(`UPDATE call_lines SET max_lines = 1`);
+    const agent = String(await s.agent());
+    const [first, second] = [await s.claimant(), await s.claimant()];
+    let started: any;
+    expect(await statementsOf(async () => { started = (await server.admin.data(INITIATE, { u: String(first), a: agent })).initiateCall; })).toBe(1);
+    expect(started.status).toBe('STARTED');
+    let queued: any;
+    expect(await statementsOf(async () => { queued = (await server.admin.data(INITIATE, { u: String(second), a: agent })).initiateCall; })).toBe(3);
+    expect(queued).toMatchObject({ status: 'QUEUED', position: 1, request: { position: 1 } });
+    let refusal: any;
+    expect(await statementsOf(async () => { refusal = (await server.admin.request(INITIATE, { u: String(first), a: agent })).errors?.[0]; })).toBe(1);
+    expect(refusal.extensions).toEqual({ code: 'CONFLICT', sessionId: started.session.id });
+    expect(refusal.message).toBe(`claimant ${first} is already on a call (session ${started.session.id})`);
+
+    // Ending the first call frees the line for the second, in the same one statement.
+    let ended: any;
+    expect(await statementsOf(async () => { ended = (await server.admin.data(END, { s: started.session.id, o: 'NO_ANSWER' })).endCall; })).toBe(1);
+    expect(ended).toEqual({ id: started.session.id, status: 'COMPLETED', outcome: 'no_answer' });
+    const [request] = await server.db.sql(`SELECT status FROM call_requests WHERE id = $1`, [queued.request.id]);
+    expect(request!.status).toBe('dispatched');
+    expect(await statementsOf(async () => { refusal = (await server.admin.request(END, { s: started.session.id, o: 'ANSWERED' })).errors?.[0]; })).toBe(1);
+    expect(refusal.extensions.code).toBe('CONFLICT');
+    expect(refusal.message).toBe(`call session ${started.session.id} has already ended (completed, no_answer)`);
+    await server.db.sql(`UPDATE call_sessions SET status = 'completed', ended_at = now() WHERE status = 'active'`);
+  });
 });

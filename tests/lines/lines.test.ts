@@ -112,6 +112,53 @@ it('endCall counts as a call attempt and handles the assigned entry as recordCal
     .toEqual({ status: 'COMPLETED', outcome: 'no_answer', agent: { id: String(agent) }, claimant: { userId: String(user) } });
 });
 
+it('endCall without the claimant\'s entry: the live entry\'s priority follows the new attempt count; a refusal takes it out of its queue', async () => {
+  await endAll();
+  const s = seed(server.db);
+  const agent = agents[1]!;
+  const [kept, refusing] = [await s.claimant({ attempts: 2 }), await s.claimant()];
+  const keptEntry = await s.entry({ userId: kept, priorityScore: 1 });
+  const refusingEntry = await s.entry({ userId: refusing });
+  const end = async (user: number, outcome: string) => {
+    const { initiateCall: call } = await initiate(server.admin, user, agent);
+    return (await server.admin.data(`mutation($s: ID!, $o: CallOutcome!) { endCall(sessionId: $s, outcome: $o) { status outcome } }`,
+      { s: call.session.id, o: outcome })).endCall;
+  };
+
+  expect(await end(kept, 'BUSY')).toEqual({ status: 'COMPLETED', outcome: 'busy' });
+  const [entry] = await server.db.sql(`SELECT status, priority_score FROM unsigned_users_queue WHERE id = $1`, [keptEntry]);
+  const breakdown = (await server.admin.data(`query($u: ID!) { scoreBreakdown(userId: $u) { total storedScore } }`, { u: String(kept) })).scoreBreakdown;
+  // The policy's score in TypeScript, with the third attempt counted, is the entry's priority in SQL.
+  expect(entry).toEqual({ status: 'pending', priority_score: breakdown.total });
+  expect(breakdown.storedScore).toBe(breakdown.total);
+  expect(entry!.priority_score).not.toBe(1);
+  expect((await server.db.sql(`SELECT total_attempts FROM user_call_scores WHERE user_id = $1`, [kept]))[0]!.total_attempts).toBe(3);
+
+  expect(await end(refusing, 'REFUSED')).toEqual({ status: 'COMPLETED', outcome: 'refused' });
+  const [removed] = await server.db.sql(`SELECT status, closed_reason, assigned_to_agent_id FROM unsigned_users_queue WHERE id = $1`, [refusingEntry]);
+  expect(removed).toEqual({ status: 'removed', closed_reason: 'refused', assigned_to_agent_id: null });
+  const [facts] = await server.db.sql(`SELECT c.do_not_call, s.is_active,
+      (SELECT reason FROM queue_transitions t WHERE t.user_id = c.user_id ORDER BY id DESC LIMIT 1) AS transition
+    FROM claimants c JOIN user_call_scores s USING (user_id) WHERE c.user_id = $1`, [refusing]);
+  expect(facts).toEqual({ do_not_call: true, is_active: false, transition: 'do not call' });
+});
+
+it('endCall with CONVERTED records the conversion and ends the session, the line freed', async () => {
+  await endAll();
+  const s = seed(server.db);
+  const user = await s.claimant();
+  const agent = agents[2]!;
+  const entry = await s.entry({ userId: user, status: 'assigned', agentId: agent });
+  const { initiateCall: call } = await initiate(server.admin, user, agent);
+  const ended = (await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: CONVERTED) { status outcome } }`, { s: call.session.id })).endCall;
+  expect(ended).toEqual({ status: 'COMPLETED', outcome: 'converted' });
+  const [after] = await server.db.sql(`SELECT e.status, e.closed_reason, c.converted_at IS NOT NULL AS converted,
+      (SELECT conversion_type FROM conversions v WHERE v.user_id = c.user_id) AS conversion
+    FROM unsigned_users_queue e JOIN claimants c USING (user_id) WHERE e.id = $1`, [entry]);
+  expect(after).toEqual({ status: 'removed', closed_reason: 'converted', converted: true, conversion: 'call' });
+  expect(await activeSessions()).toBe(0);
+});
+
 it('a queued request follows its position by subscription, then its dispatch', async () => {
   await endAll();
   const s = seed(server.db);

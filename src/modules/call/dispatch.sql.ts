@@ -21,17 +21,31 @@ export async function endSessionAndDispatch(em: EntityManager, sessionId: number
 }
 
 /*
- * startCall: the database's callqueue_start_call (migration 0020) — the waiting requests first,
- * then a session on a free line, or a request in the line (its id).
+ * endCall: the database's callqueue_end_call (migration 0021) — the session's refusals, the
+ * outcome counted (on the claimant's entry when its agent holds it), the session's end with
+ * its line freed and dispatched; every outcome but a conversion. The session as it is after.
+ */
+export async function endCallWithOutcome(
+  em: EntityManager, sessionId: number, agentId: number | null, outcome: string, actor: string, settings: QueueSettings,
+): Promise<CallSession> {
+  const row = await queryOne<{ session: Record<string, unknown> }>(em, sql`/* endCall */
+    SELECT callqueue_end_call(${sessionId}, ${agentId}::bigint, ${outcome}, ${actor}, ${settings.cooldownMinutes[outcome] ?? 0},
+      ${settings.dailyAttemptCap}, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute}, ${settings.window.endMinute}) AS session`);
+  return toSession(row!.session);
+}
+
+/*
+ * initiateCall: the database's callqueue_initiate_call (migration 0021) — the refusals, then the
+ * waiting requests first, then a session on a free line, or a request in the line (its id).
  */
 export async function startOrQueueCall(
   em: EntityManager, c: { userId: number; agentId: number; callType: CallType; campaignId: number | null; overrideReason: string | null },
-  live: { queueType: string; id: number } | null, settings: QueueSettings,
+  settings: QueueSettings,
 ): Promise<{ session: CallSession } | { requestId: number }> {
-  const row = await queryOne<{ started: { session?: Record<string, unknown>; request_id?: number } }>(em, sql`/* startCall */
-    SELECT callqueue_start_call(${c.userId}, ${c.agentId}, ${c.callType}, ${CALL_PRIORITY[c.callType]}, ${c.campaignId}::bigint, ${c.overrideReason}::text,
-      ${live?.queueType ?? null}::text, ${live?.id ?? null}::bigint, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute},
-      ${settings.window.endMinute}, ${settings.dailyAttemptCap}) AS started`);
+  const row = await queryOne<{ started: { session?: Record<string, unknown>; request_id?: number } }>(em, sql`/* initiateCall */
+    SELECT callqueue_initiate_call(${c.userId}, ${c.agentId}, ${c.callType}, ${CALL_PRIORITY[c.callType]}, ${c.campaignId}::bigint,
+      ${c.overrideReason}::text, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute}, ${settings.window.endMinute},
+      ${settings.dailyAttemptCap}) AS started`);
   const started = row!.started;
   return started.session ? { session: toSession(started.session) } : { requestId: Number(started.request_id) };
 }

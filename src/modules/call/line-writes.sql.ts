@@ -16,18 +16,6 @@ export async function setLineLimit(em: EntityManager, limit: number): Promise<vo
   await queryRows(em, sql`/* setLineLimit */ UPDATE call_lines SET max_lines = ${limit} WHERE max_lines <> ${limit}`);
 }
 
-/* campaignState */
-export async function campaignState(em: EntityManager, id: number): Promise<{ status: string; name: string } | null> {
-  return (await queryOne<{ status: string; name: string }>(em, sql`/* campaignState */ SELECT status, name FROM campaigns WHERE id = ${id}`)) ?? null;
-}
-
-/* claimantCallState: the claimant's active session and queued request, if any. */
-export async function claimantCallState(em: EntityManager, userId: number): Promise<{ session: number | null; request: number | null }> {
-  return (await queryOne<{ session: number | null; request: number | null }>(em, sql`/* claimantCallState */
-    SELECT (SELECT id FROM call_sessions WHERE user_id = ${userId} AND status = 'active') AS session,
-           (SELECT id FROM call_requests WHERE user_id = ${userId} AND status = 'queued') AS request`))!;
-}
-
 /* closeCallRequest: a queued request only. */
 export async function closeCallRequest(em: EntityManager, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
   await queryRows(em, sql`/* closeCallRequest */

@@ -1,19 +1,16 @@
-import { requireActiveAgent } from '../agent/agent.service.js';
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
-import { refuseConverted, type ClaimantFacts } from '../facts.js';
 import { lockedFacts } from '../facts.sql.js';
-import { phaseTransaction, type Operation, type QueueSettings } from '../operation.js';
-import { contactFactsOf, contactVerdict } from '../queue/contact-policy.js';
+import { phaseTransaction, type Operation } from '../operation.js';
 import { liveEntry } from '../queue/queue.sql.js';
-import type { Campaign, CallRequest, CallSession, CallType } from './call.entity.js';
+import type { Campaign, CallSession, CallType } from './call.entity.js';
 import {
-  callSessionById, campaignState, claimantCallState, closeCallRequest, expireCallRequests,
+  callSessionById, closeCallRequest, expireCallRequests,
   insertCampaign, lockCallRequest, reapSessions, setLineLimit,
   updateCampaignStatus,
 } from './line-writes.sql.js';
-import { dispatchRequests, endSessionAndDispatch, startOrQueueCall } from './dispatch.sql.js';
+import { dispatchRequests, endCallWithOutcome, endSessionAndDispatch, startOrQueueCall } from './dispatch.sql.js';
 import { estimatedWaitSeconds, lineFigures, requestsByIds, type PlacedRequest } from './lines.sql.js';
-import { applyOutcome, type CallOutcome } from './outcome.service.js';
+import { convertOnCall, type CallOutcome } from './outcome.service.js';
 
 export interface InitiateCallResult {
   status: 'STARTED' | 'QUEUED';
@@ -46,26 +43,8 @@ export async function initiateCall(op: Operation, input: CallInput): Promise<Ini
     if (input.callType === 'campaign') throw badInput('overrideReason is for DIRECT calls; a campaign call always follows the contact policy');
     input = { ...input, overrideReason: requireReason(input.overrideReason, 'overrideReason') };
   }
-  const started = await phaseTransaction(op, async (tx) => {
-    const facts = await lockedFacts(tx, input.userId);
-    refuseConverted(facts);
-    if (facts.claimant.doNotCall) throw conflict(`claimant ${input.userId} is marked do-not-call: they asked not to be called`);
-    await requireActiveAgent(tx.em, input.agentId);
-    refuseOutsidePolicy(facts, input, tx.settings);
-    if (input.campaignId !== null) {
-      const campaign = await campaignState(tx.em, input.campaignId);
-      if (!campaign) throw notFound(`campaign ${input.campaignId} does not exist`);
-      if (campaign.status !== 'active') throw conflict(`campaign ${input.campaignId} (${campaign.name}) is paused`);
-    }
-    const busy = await claimantCallState(tx.em, input.userId);
-    if (busy.session) throw conflict(`claimant ${input.userId} is already on a call (session ${busy.session})`, { sessionId: String(busy.session) });
-    if (busy.request) throw conflict(`claimant ${input.userId} already has a call waiting for a line (request ${busy.request})`, { requestId: String(busy.request) });
-
-    const live = await liveEntry(tx.em, tx.store, input.userId, false);
-    // Last, the line row: held for this one statement and the commit (requests already waiting
-    // go first: a raised limit, a line freed without a dispatch).
-    return startOrQueueCall(tx.em, input, live, tx.settings);
-  });
+  // One statement: the checks, then the line row, held for the rest of it and the commit.
+  const started = await startOrQueueCall(op.em, input, op.settings);
   if ('session' in started) return { status: 'STARTED', session: started.session, request: null, position: null, estimatedWaitSeconds: null };
   // Its place in the line as it is once the line row is let go (already dispatched by then: the
   // request says so, with no position).
@@ -75,21 +54,6 @@ export async function initiateCall(op: Operation, input: CallInput): Promise<Ini
     status: 'QUEUED', session: null, request: request!, position: request!.position,
     estimatedWaitSeconds: request!.position === null ? null : estimatedWaitSeconds(request!.position, figures, op.settings.lines.defaultCallSeconds),
   };
-}
-
-/**
- * The contact policy decides whether this call may start now (before anything is written): a
- * campaign call never starts outside it; a direct one only with an override reason, recorded
- * on its request and session.
- */
-function refuseOutsidePolicy(facts: ClaimantFacts, input: CallInput, settings: QueueSettings): void {
-  const verdict = contactVerdict(contactFactsOf(facts), new Date(), settings);
-  if (verdict.kind !== 'not_now' || (input.callType === 'direct' && input.overrideReason !== null)) return;
-  const how = input.callType === 'campaign'
-    ? 'campaign calls follow the contact policy'
-    : 'a direct call may start anyway with overrideReason (for example, the claimant asked to be called now)';
-  throw conflict(`claimant ${input.userId} may not be called now (${verdict.reason}); the next allowed time is ${verdict.until.toISOString()}; ${how}`,
-    { reason: verdict.reason, availableAt: verdict.until.toISOString() });
 }
 
 /**
@@ -108,10 +72,13 @@ export async function dispatch(op: Operation): Promise<number> {
 
 /**
  * endCall: the session ends with its outcome, which counts as a call attempt exactly as in
- * recordCallOutcome (applyOutcome), with the claimant's entry when it is assigned to the
- * session's agent. The line is freed and the best queued request started, in the same transaction.
+ * recordCallOutcome (callqueue_apply_outcome), with the claimant's entry when it is assigned to the
+ * session's agent. The line is freed and the best queued request started, in the same
+ * transaction. One statement (migration 0021's callqueue_end_call) for every outcome but a
+ * conversion, which takes TypeScript's path (its own rules and rows).
  */
 export async function endCall(op: Operation, sessionId: number, outcome: CallOutcome, agentId: number | null): Promise<CallSession> {
+  if (outcome !== 'converted') return endCallWithOutcome(op.em, sessionId, agentId, outcome, op.actor, op.settings);
   return phaseTransaction(op, async (tx) => {
     const session = await callSessionById(tx.em, sessionId);
     if (!session) throw notFound(`call session ${sessionId} does not exist`);
@@ -127,7 +94,7 @@ export async function endCall(op: Operation, sessionId: number, outcome: CallOut
     const onEntry = live?.status === 'assigned' && live.assignedToAgentId === session.agentId ? live : null;
     // Everything but the line first: the line row, which every call start and end queues on, is
     // taken by the session's end and held only for that, the dispatch and the commit.
-    await applyOutcome(tx, facts, onEntry, outcome, false, 'ended by the caller');
+    await convertOnCall(tx, facts, onEntry, 'ended by the caller');
     return endSessionAndDispatch(tx.em, sessionId, outcome, tx.settings);
   });
 }

@@ -77,7 +77,3 @@ export async function markSigned(em: EntityManager, userId: number, signatureTyp
     signature_type = coalesce(${signatureType}::text, signature_type), updated_at = now() WHERE user_id = ${userId}`);
 }
 
-/* markDoNotCall: the claimant asked not to be called again. */
-export async function markDoNotCall(em: EntityManager, userId: number): Promise<void> {
-  await queryOne(em, sql`/* markDoNotCall */ UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = ${userId}`);
-}
