@@ -18,6 +18,7 @@ import { depthLimit } from './depth-limit.js';
 import { admissionRefusal, costLimits } from './cost.js';
 import { KeySockets } from './key-sockets.js';
 import { RateLimiter, rateLimitMessage } from './rate-limit.js';
+import { CompiledQueries } from './compiled-queries.js';
 import { createFormatError } from './errors.js';
 import { loadConsoleFiles } from './console.js';
 import { BodyTooLarge, executeGraphQL, readBody, sendGraphQLError, sendJson } from './http.js';
@@ -186,8 +187,18 @@ type FormatError = ReturnType<typeof createFormatError>;
 
 async function startApollo({ config, metrics, schema }: ServerOptions, formatError: FormatError): Promise<ApolloServer<GraphQLContext>> {
   const limits = costLimits(config);
+  const queries = new CompiledQueries(schema);
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // Apollo parses, validates and runs the plugins; execution is CompiledQueries' (through the
+    // executor hook Apollo offers as its "gateway", with this one schema that never changes).
+    gateway: {
+      onSchemaLoadOrUpdate(callback) {
+        callback({ apiSchema: schema, coreSupergraphSdl: '' });
+        return () => undefined;
+      },
+      load: async () => ({ executor: (request) => queries.execute(request) }),
+      stop: async () => undefined,
+    },
     introspection: config.INTROSPECTION,
     parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     validationRules: [depthLimit(config.MAX_QUERY_DEPTH)],  // Apollo adds the specified rules
