@@ -20,6 +20,7 @@ import { Migration20261202000018_claim_in_sql } from './Migration20261202000018_
 import { Migration20261202000019_outcome_in_sql } from './Migration20261202000019_outcome_in_sql.js';
 import { Migration20261202000020_dispatch_in_sql } from './Migration20261202000020_dispatch_in_sql.js';
 import { Migration20261202000021_calls_in_sql } from './Migration20261202000021_calls_in_sql.js';
+import { Migration20261202000022_queue_inserts_by_statement } from './Migration20261202000022_queue_inserts_by_statement.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -47,4 +48,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000019_outcome_in_sql', class: Migration20261202000019_outcome_in_sql },
   { name: 'Migration20261202000020_dispatch_in_sql', class: Migration20261202000020_dispatch_in_sql },
   { name: 'Migration20261202000021_calls_in_sql', class: Migration20261202000021_calls_in_sql },
+  { name: 'Migration20261202000022_queue_inserts_by_statement', class: Migration20261202000022_queue_inserts_by_statement },
 ];

@@ -32,6 +32,19 @@ describe('1. one live entry per claimant across both queues', () => {
     await expectRefused(`INSERT INTO unsigned_users_queue (user_id, claim_id, priority_score) VALUES ($1, 'c', 1)`, [user], /live_user_idx|live entry/);
   });
 
+  it('refuses a many-row insert in which one claimant is live elsewhere, naming it, and keeps none of its rows', async () => {
+    const [free, held, alsoFree] = [await s.claimant(), await s.claimant(), await s.claimant()];
+    await s.entry({ userId: held, queueType: 'outstanding_requests' });
+    await expectRefused(`INSERT INTO unsigned_users_queue (user_id, claim_id, priority_score)
+      SELECT u, 'c', 1 FROM unnest($1::bigint[]) u`, [[free, held, alsoFree]], new RegExp(`claimant ${held} already has a live entry in outstanding_requests`));
+    const slots = await db.sql(`SELECT user_id FROM queue_live_claimants WHERE user_id = ANY($1::bigint[]) ORDER BY user_id`, [[free, held, alsoFree]]);
+    expect(slots.map((r) => Number(r.user_id))).toEqual([held]);
+    // The same rows without the held claimant go in, each with its slot.
+    await db.sql(`INSERT INTO unsigned_users_queue (user_id, claim_id, priority_score) SELECT u, 'c', 1 FROM unnest($1::bigint[]) u`, [[free, alsoFree]]);
+    const taken = await db.sql(`SELECT user_id, queue_type FROM queue_live_claimants WHERE user_id = ANY($1::bigint[]) ORDER BY user_id`, [[free, alsoFree]]);
+    expect(taken.map((r) => r.queue_type)).toEqual(['unsigned_users', 'unsigned_users']);
+  });
+
   it('refuses reviving an old entry while another is live', async () => {
     const user = await s.claimant();
     const old = await s.entry({ userId: user, queueType: 'outstanding_requests', status: 'completed' });

@@ -27,6 +27,8 @@ export interface QueueRebuild {
   removed: number;
   kept: number;
   reprioritised: number;
+  /** How long each step took (ms): target, remove, add, refresh, scores — where a slow rebuild spends its time. */
+  stepsMs?: Record<string, number>;
   /** Dry runs: who would enter, leave and change priority (a few of each). */
   sample?: { entering: number[]; leaving: number[]; reprioritised: { userId: number; from: number; to: number }[] };
 }
@@ -117,7 +119,15 @@ const PROTECTED = `(e.status = 'assigned' OR e.callback_id IS NOT NULL)`;
 export async function rebuildQueue(
   em: EntityManager, store: QueueStore, queueType: QueueType, topN: number, actor: string, dryRun: boolean, at: Date,
 ): Promise<QueueRebuild> {
+  const steps: Record<string, number> = {};
+  let mark = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    steps[name] = Math.round(now - mark);
+    mark = now;
+  };
   await buildTarget(em, store, queueType, topN, at);
+  step('target');
   const table = raw(QUEUE_TABLE[store][queueType]);
   const columns = refreshedColumns(queueType);
   const changed = raw([`(e.callback_id IS NULL AND e.priority_score <> t.priority_score)`,
@@ -135,6 +145,7 @@ export async function rebuildQueue(
       INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
       SELECT user_id, ${queueType}, NULL, 'repopulation', ${actor} FROM gone)
     SELECT count(*)::int AS n FROM gone`);
+  step('remove');
   const added = await queryOne<{ n: number }>(em, sql`/* repopulationAdd */
     WITH fresh AS (
       INSERT INTO ${table} (user_id, claim_id, priority_score, enqueued_at, ${raw(columns.join(', '))})
@@ -146,6 +157,7 @@ export async function rebuildQueue(
       INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
       SELECT user_id, NULL, ${queueType}, 'repopulation', ${actor} FROM fresh)
     SELECT count(*)::int AS n FROM fresh`);
+  step('add');
   // Last, so the rows it locks are held for the shortest time before COMMIT. The old priority
   // is read in the same statement (RETURNING sees only the new row) to count who moved.
   const reprioritised = await queryOne<{ n: number }>(em, sql`/* repopulationRefresh */
@@ -161,14 +173,16 @@ export async function rebuildQueue(
        WHERE b.id = e.id AND t.user_id = e.user_id
       RETURNING e.priority_score <> b.priority_score AS moved)
     SELECT count(*) FILTER (WHERE moved)::int AS n FROM refreshed`);
+  step('refresh');
   // The score rows follow (currentScore = priorityScore, explained as of `at`), as the refresh
   // keeps them; a kept priority (callback, fixed) leaves its score row alone.
   await queryRows(em, sql`/* repopulationScores */
     UPDATE user_call_scores s SET current_score = t.priority_score, last_queue_check = ${at}, updated_at = now()
       FROM repopulation_target t
      WHERE s.user_id = t.user_id AND t.scored AND (s.current_score <> t.priority_score OR t.live_entry_id IS NULL)`);
+  step('scores');
   const live = await queryOne<{ n: number }>(em, sql`/* liveEntryCount */ SELECT count(*)::int AS n FROM ${table} WHERE status IN ('pending', 'assigned')`);
-  return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n };
+  return { queueType, added: added!.n, removed: removed!.n, kept: live!.n - added!.n, reprioritised: reprioritised!.n, stepsMs: steps };
 }
 
 /* repopulationPreview: the same difference, counted and sampled, nothing written. */

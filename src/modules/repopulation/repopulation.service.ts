@@ -85,7 +85,8 @@ export class Repopulation {
     });
     const seconds = (run.finishedAt!.getTime() - run.startedAt.getTime()) / 1000;
     this.deps.metrics.repopulationDuration.observe({ trigger: run.trigger, status: run.status }, seconds);
-    this.deps.logger.info({ runId: run.id, trigger: run.trigger, status: run.status, added: run.added, removed: run.removed, kept: run.kept, seconds },
+    const steps = Object.fromEntries(results.map((r) => [r.queueType, r.stepsMs]));
+    this.deps.logger.info({ runId: run.id, trigger: run.trigger, status: run.status, added: run.added, removed: run.removed, kept: run.kept, seconds, steps },
       'repopulation finished');
     return run;
   }
