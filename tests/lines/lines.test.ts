@@ -170,13 +170,16 @@ it('a queued request follows its position by subscription, then its dispatch', a
   try {
     const before = server.app.liveSubscriptions();
     const stream = subscriber.subscribe(`subscription($id: ID!) { callRequestUpdated(id: $id) { id status position session { status } } }`, { id: second });
-    await untilSubscribed(() => server.app.liveSubscriptions(), before + 1);
+    // One that asks neither its position nor its wait (here through a fragment) is not woken by the line moving.
+    const quiet = subscriber.subscribe(`subscription($id: ID!) { callRequestUpdated(id: $id) { ...Seen } } fragment Seen on CallRequest { id status }`, { id: second });
+    await untilSubscribed(() => server.app.liveSubscriptions(), before + 2);
     await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: holders[0] });
     let update = (await stream.next()).data.callRequestUpdated;
     expect(update).toMatchObject({ id: second, status: 'QUEUED', position: 1 });
     await server.admin.data(`mutation($s: ID!) { endCall(sessionId: $s, outcome: ANSWERED) { id } }`, { s: holders[1] });
     do update = (await stream.next()).data.callRequestUpdated; while (update.status === 'QUEUED');
     expect(update).toMatchObject({ id: second, status: 'DISPATCHED', position: null, session: { status: 'ACTIVE' } });
+    expect((await quiet.next()).data.callRequestUpdated).toEqual({ id: second, status: 'DISPATCHED' });
   } finally {
     await subscriber.dispose();
   }

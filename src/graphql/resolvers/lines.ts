@@ -9,6 +9,7 @@ import { requireAgentOrAdmin, requireRole } from '../auth.js';
 import type { GraphQLContext } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { resumable } from './events.js';
+import { selectsAnyOf } from '../selection.js';
 import { agentRestriction, operationFor } from '../operation.js';
 
 /** Wait of a new request behind `ahead` queued ones (0 when a line is free). */
@@ -65,7 +66,7 @@ export const lineResolvers: Resolvers = {
   },
   Subscription: {
     callRequestUpdated: {
-      subscribe: async (_, { id, after }, ctx) => {
+      subscribe: async (_, { id, after }, ctx, info) => {
         requireRole(ctx, 'VIEWER');
         const requestId = parseId(id, 'id');
         // A request that left the line before its subscriber came (dispatched between the
@@ -76,8 +77,10 @@ export const lineResolvers: Resolvers = {
         const initial = !after && now.status !== 'queued' ? { requestId } : undefined;
         // Its own changes at once (DISPATCHED above all), and "the line moved" (positions shift)
         // while it waits, at most every POSITION_UPDATE_MS: a busy line moves many times a second.
+        // A subscriber that asks for neither its position nor its wait is not woken by the line moving.
+        const followsPosition = selectsAnyOf(info, ['position', 'estimatedWaitSeconds']);
         return resumable(ctx, after, (s) =>
-          s.topic === 'callRequestUpdated' && (s.requestId === requestId || s.requestId === null) ? { requestId } : null,
+          s.topic === 'callRequestUpdated' && (s.requestId === requestId || (followsPosition && s.requestId === null)) ? { requestId } : null,
         { initial, broadcast: { is: (s) => s.topic === 'callRequestUpdated' && s.requestId === null, intervalMs: POSITION_UPDATE_MS } });
       },
       resolve: async (item: { requestId: number }, _: unknown, ctx: GraphQLContext) => (await ctx.loaders.callRequest.load(item.requestId))!,
