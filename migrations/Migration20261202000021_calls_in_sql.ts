@@ -5,9 +5,10 @@ import * as PREVIOUS from './Migration20261202000019_outcome_in_sql.js';
  * The two remaining hot writes in one round trip each: `callqueue_initiate_call` (initiateCall's
  * checks, then migration 0020's callqueue_start_call) and `callqueue_end_call` (endCall: the
  * session's outcome counted as a call attempt, then migration 0020's callqueue_end_session). A
- * call's outcome is one function, `callqueue_apply_outcome` — outcome.service.ts's applyOutcome for
- * every outcome but `converted` — which callqueue_record_outcome (migration 0019) now calls too,
- * so an outcome recorded on an entry and one given at the end of a call cannot drift apart.
+ * call's outcome is one function, `callqueue_apply_outcome`, conversions included
+ * (`callqueue_convert`, which the manual and automatic conversions run too), which
+ * callqueue_record_outcome (migration 0019) now calls, so an outcome recorded on an entry and one
+ * given at the end of a call cannot drift apart.
  */
 
 /* The claimant's live entry in the store the phase writes (queue.sql.ts's liveEntry), as JSON with its queue_type; `p_lock` takes it FOR UPDATE. */
@@ -27,7 +28,8 @@ const LIVE_ENTRY = `
 
 /*
  * queue-writes.service.ts's takeOutOfQueue: the entry closed (completed, or removed without its
- * agent) with its reason, a callback it carried cancelled, the transition row and ENTRY_REMOVED.
+ * agent) with its reason, a callback it carried cancelled, the transition row (unless
+ * `p_transition` is NULL: a conversion records its own) and ENTRY_REMOVED.
  */
 const TAKE_OUT = `
   CREATE FUNCTION callqueue_take_out(
@@ -42,7 +44,9 @@ const TAKE_OUT = `
     IF p_callback IS NOT NULL THEN
       UPDATE callbacks SET status = 'cancelled', closed_at = now(), updated_at = now() WHERE id = p_callback AND status = 'pending';
     END IF;
-    INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor) VALUES (p_user, p_queue, NULL, left(p_transition, 500), p_actor);
+    IF p_transition IS NOT NULL THEN
+      INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor) VALUES (p_user, p_queue, NULL, left(p_transition, 500), p_actor);
+    END IF;
     PERFORM callqueue_publish_entry('ENTRY_REMOVED', p_queue, p_user, p_entry);
     RETURN closed || jsonb_build_object('queue_type', p_queue);
   END $$`;
@@ -55,17 +59,80 @@ const CLOSE_ENTRY = `
     SELECT callqueue_take_out(p_table, p_queue, p_user, p_entry, p_callback, 'completed', p_reason, p_transition, p_actor)
   $$`;
 
+/* A conversion, as events.ts's pgNotifyPublisher sends it: the log row and its notification. */
+const PUBLISH_CONVERSION = `
+  CREATE FUNCTION callqueue_publish_conversion(p_conversion bigint) RETURNS void LANGUAGE sql VOLATILE AS $$
+    WITH logged AS (INSERT INTO event_log (type, subject_id) VALUES ('CONVERSION_RECORDED', p_conversion) RETURNING id, txid)
+    SELECT pg_notify('callqueue_events', jsonb_build_object('topic', 'conversionRecorded', 'conversionId', p_conversion,
+      'at', to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'cursor', txid::text || ':' || id)::text) FROM logged
+  $$`;
+
 /*
- * outcome.service.ts's applyOutcome, every outcome but a conversion. The caller holds the
+ * conversion/convert.service.ts's conversion: the claimant (locked; refused when unknown or
+ * converted already) leaves its queue, its score is deactivated, and the record keeps the
+ * attempts, the final score, the previous queue, the documents and the agents of its call
+ * sessions (primary: the most sessions, the latest on a tie); the transition and
+ * CONVERSION_RECORDED. The conversion row as JSON.
+ */
+const CONVERT = `
+  CREATE FUNCTION callqueue_convert(
+    p_user bigint, p_type text, p_reason text, p_claim_value numeric, p_commission numeric, p_actor text) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE AS $$
+  DECLARE
+    c record;
+    s record;
+    live jsonb;
+    previous text;
+    agents jsonb;
+    recorded jsonb;
+  BEGIN
+    SELECT cl.converted_at, cl.signature_status INTO c FROM claimants cl WHERE cl.user_id = p_user FOR UPDATE;
+    IF NOT FOUND THEN RAISE EXCEPTION 'claimant % does not exist', p_user USING ERRCODE = 'CQ404'; END IF;
+    IF c.converted_at IS NOT NULL THEN
+      RAISE EXCEPTION 'claimant % converted on %; it is in no queue any more', p_user,
+        to_char(c.converted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') USING ERRCODE = 'CQ409';
+    END IF;
+    SELECT sc.current_score, sc.total_attempts, sc.last_call_at, sc.current_queue_type INTO s FROM user_call_scores sc WHERE sc.user_id = p_user;
+    live := callqueue_live_entry(p_user, true);
+    IF live IS NOT NULL THEN
+      PERFORM callqueue_take_out(callqueue_queue_table(live->>'queue_type'), live->>'queue_type', p_user, (live->>'id')::bigint,
+        (live->>'callback_id')::bigint, 'removed', 'converted', NULL, p_actor);
+    END IF;
+    previous := coalesce(live->>'queue_type', s.current_queue_type);
+    SELECT coalesce(jsonb_agg(a.agent_id ORDER BY a.sessions DESC, a.latest DESC, a.agent_id), '[]') INTO agents
+      FROM (SELECT agent_id, count(*) AS sessions, max(started_at) AS latest FROM call_sessions WHERE user_id = p_user GROUP BY agent_id) a;
+    INSERT INTO conversions AS v (user_id, previous_queue_type, conversion_type, conversion_reason, final_score,
+      total_call_attempts, last_call_at, primary_agent_id, contributing_agents, documents_received,
+      signature_obtained, requirements_met, claim_value, estimated_commission)
+    VALUES (p_user, previous, p_type, p_reason, s.current_score, coalesce(s.total_attempts, 0), s.last_call_at, (agents->>0)::bigint, agents,
+      (SELECT coalesce(jsonb_agg(r.requirement_type ORDER BY r.id), '[]') FROM claim_requirements r WHERE r.user_id = p_user AND r.status = 'received'),
+      c.signature_status = 'obtained',
+      (SELECT coalesce(jsonb_agg(r.requirement_type ORDER BY r.id), '[]') FROM claim_requirements r
+        WHERE r.user_id = p_user AND r.status IN ('received', 'waived')),
+      p_claim_value, p_commission)
+    -- Amounts as text, as the driver reads numeric columns (no float rounding on the way).
+    RETURNING to_jsonb(v.*) || jsonb_build_object('claim_value', v.claim_value::text, 'estimated_commission', v.estimated_commission::text)
+      INTO recorded;
+    UPDATE claimants SET converted_at = now(), updated_at = now() WHERE user_id = p_user;
+    UPDATE user_call_scores SET is_active = false, updated_at = now() WHERE user_id = p_user;
+    INSERT INTO queue_transitions (user_id, from_queue, to_queue, reason, actor)
+    VALUES (p_user, previous, NULL, left('converted (' || p_type || ')' || coalesce(': ' || p_reason, ''), 500), p_actor);
+    PERFORM callqueue_publish_conversion((recorded->>'id')::bigint);
+    RETURN recorded;
+  END $$`;
+
+/*
+ * What a call's outcome does (outcome.service.ts's recordCallOutcome and endCall). The caller holds the
  * claimant's row lock and, when `p_entry` is given (the call's assigned entry, as JSON with its
  * queue_type), the entry's. Counts the attempt (the daily count on the claimant's own day), ends
  * the claimant's active session with the outcome unless the caller ends it (`p_end_session`
  * false: endCall ends it last, with the line), or records one from the assignment; completes a
  * due callback; then flags do-not-call and completes the entry (without one, removes the live
- * entry), or releases it re-scored after the cooldown (tomorrow's opening once the daily cap is
- * reached; a callback still ahead keeps it queued until then), or completes it. Without an entry
- * the live entry's priority follows the new attempt count. Returns the entry as it is after (the
- * live one without an entry; NULL when there is none).
+ * entry), or converts the claimant (callqueue_convert; the entry as it is after, with the
+ * conversion's id as `conversion_id`), or releases it re-scored after the cooldown (tomorrow's
+ * opening once the daily cap is reached; a callback still ahead keeps it queued until then), or
+ * completes it. Without an entry the live entry's priority follows the new attempt count. Returns
+ * the entry as it is after (the live one without an entry; NULL when there is none).
  */
 const APPLY_OUTCOME = `
   CREATE FUNCTION callqueue_apply_outcome(
@@ -85,9 +152,12 @@ const APPLY_OUTCOME = `
     score integer;
     available timestamptz;
     result jsonb;
+    converted jsonb;
+    -- A conversion ends the claimant's calls whatever was asked; a refusal flags it do-not-call.
+    do_not_call boolean := p_outcome <> 'converted' AND (p_do_not_call OR p_outcome = 'refused');
   BEGIN
-    IF p_outcome NOT IN ('answered', 'no_answer', 'busy', 'voicemail', 'wrong_number', 'callback_requested', 'refused', 'failed') THEN
-      RAISE EXCEPTION 'outcome % is not recorded here', p_outcome USING ERRCODE = 'invalid_parameter_value';
+    IF p_outcome NOT IN ('answered', 'no_answer', 'busy', 'voicemail', 'wrong_number', 'callback_requested', 'refused', 'converted', 'failed') THEN
+      RAISE EXCEPTION 'outcome % is not a call outcome', p_outcome USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT cl.timezone, cl.signature_missing_since,
            (SELECT min(r.deadline) FROM claim_requirements r WHERE r.user_id = cl.user_id AND r.status = 'pending') AS next_deadline
@@ -115,19 +185,25 @@ const APPLY_OUTCOME = `
     END IF;
 
     -- Refused, or asked not to be called: the claimant is flagged, its score no longer counts.
-    IF p_do_not_call OR p_outcome = 'refused' THEN
+    IF do_not_call THEN
       UPDATE claimants SET do_not_call = true, updated_at = now() WHERE user_id = p_user;
       UPDATE user_call_scores SET is_active = false, updated_at = now() WHERE user_id = p_user;
     END IF;
 
     -- Without the call's entry, the claimant's live entry (if any) is what the outcome changes.
     IF e IS NULL THEN
+      IF p_outcome = 'converted' THEN
+        IF (SELECT converted_at FROM claimants WHERE user_id = p_user) IS NULL THEN
+          PERFORM callqueue_convert(p_user, 'call', 'converted on a call', NULL, NULL, p_actor);
+        END IF;
+        RETURN NULL;
+      END IF;
       e := callqueue_live_entry(p_user, true);
       IF e IS NULL THEN RETURN NULL; END IF;
       q := e->>'queue_type';
       tbl := callqueue_queue_table(q);
       entry_id := (e->>'id')::bigint;
-      IF p_do_not_call OR p_outcome = 'refused' THEN
+      IF do_not_call THEN
         RETURN callqueue_take_out(tbl, q, p_user, entry_id, (e->>'callback_id')::bigint, 'removed',
           CASE WHEN p_outcome = 'refused' THEN 'refused' ELSE 'do not call requested' END, 'do not call', p_actor);
       END IF;
@@ -157,7 +233,16 @@ const APPLY_OUTCOME = `
       END IF;
     END IF;
 
-    IF p_do_not_call OR p_outcome = 'refused' THEN
+    IF p_outcome = 'converted' THEN
+      -- A claimant converted already (another way, meanwhile) keeps its record; the entry is as it is.
+      IF (SELECT converted_at FROM claimants WHERE user_id = p_user) IS NULL THEN
+        converted := callqueue_convert(p_user, 'call', 'converted on a call', NULL, NULL, p_actor);
+      END IF;
+      EXECUTE format('SELECT to_jsonb(e.*) FROM %I e WHERE e.id = $1', tbl) INTO result USING entry_id;
+      RETURN result || jsonb_build_object('queue_type', q, 'conversion_id', converted->'id');
+    END IF;
+
+    IF do_not_call THEN
       RETURN callqueue_take_out(tbl, q, p_user, entry_id, cb_id, 'completed',
         CASE WHEN p_outcome = 'refused' THEN 'refused' ELSE 'do not call requested' END, 'do not call', p_actor);
     END IF;
@@ -199,7 +284,7 @@ const RECORD_OUTCOME = `
   END $$`;
 
 /*
- * lines.service.ts's endCall, every outcome but a conversion: the session (refused when unknown,
+ * lines.service.ts's endCall: the session (refused when unknown,
  * another agent's, or ended), then — claimant first, then the session: the lock order of every
  * call write — the outcome, on the claimant's entry when it is assigned to the session's agent;
  * last, the session's end with the line freed and dispatched (the line row held only for that
@@ -303,7 +388,9 @@ const INITIATE_CALL = `
 
 export class Migration20261202000021_calls_in_sql extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [LIVE_ENTRY, TAKE_OUT, CLOSE_ENTRY, APPLY_OUTCOME, RECORD_OUTCOME, END_CALL, INITIATE_CALL]) this.addSql(statement);
+    for (const statement of [LIVE_ENTRY, TAKE_OUT, CLOSE_ENTRY, PUBLISH_CONVERSION, CONVERT, APPLY_OUTCOME, RECORD_OUTCOME, END_CALL, INITIATE_CALL]) {
+      this.addSql(statement);
+    }
   }
 
   override async down(): Promise<void> {
@@ -312,6 +399,8 @@ export class Migration20261202000021_calls_in_sql extends Migration {
     // Migration 0019's own bodies back, which did not depend on the functions dropped next.
     for (const body of [PREVIOUS.RECORD_OUTCOME, PREVIOUS.CLOSE_ENTRY]) this.addSql(body.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
     this.addSql(`DROP FUNCTION callqueue_apply_outcome(bigint, jsonb, text, boolean, text, integer, integer, integer, boolean)`);
+    this.addSql(`DROP FUNCTION callqueue_convert(bigint, text, text, numeric, numeric, text)`);
+    this.addSql(`DROP FUNCTION callqueue_publish_conversion(bigint)`);
     this.addSql(`DROP FUNCTION callqueue_take_out(text, text, bigint, bigint, bigint, text, text, text, text)`);
     this.addSql(`DROP FUNCTION callqueue_live_entry(bigint, boolean)`);
   }

@@ -84,10 +84,10 @@ it('releases in one statement, its refusals included', async () => {
   expect(refusal.message).toBe(`queue entry ${claimed.id} is pending, not assigned`);
 });
 
-it('records an outcome in one statement, its refusals included', async () => {
+it('records an outcome in one statement, a conversion included, and its refusals', async () => {
   const agent = String(await s.agent());
   const OUTCOME = `mutation($e: ID!, $o: CallOutcome!) { recordCallOutcome(input: { entryId: $e, outcome: $o }) { entry { id status } } }`;
-  for (const [outcome, status] of [['NO_ANSWER', 'PENDING'], ['ANSWERED', 'COMPLETED']] as const) {
+  for (const [outcome, status] of [['NO_ANSWER', 'PENDING'], ['ANSWERED', 'COMPLETED'], ['CONVERTED', 'REMOVED']] as const) {
     const claimed = (await server.admin.data(`mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`, { a: agent })).assignNextUser;
     let recorded: any;
     expect(await statementsOf(async () => { recorded = (await server.admin.data(OUTCOME, { e: claimed.id, o: outcome })).recordCallOutcome; })).toBe(1);

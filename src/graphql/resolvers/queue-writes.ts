@@ -54,5 +54,6 @@ export const queueWriteResolvers: Resolvers = {
   // The score is read only when asked for (the outcome itself is one statement).
   CallOutcomeResult: {
     score: async (result, _, ctx) => (await ctx.loaders.score.load(result.userId))!,
+    conversion: (result, _, ctx) => (result.conversionId === null ? null : ctx.loaders.conversion.load(result.conversionId)),
   },
 };

@@ -12,14 +12,6 @@ export async function dispatchRequests(em: EntityManager, settings: QueueSetting
   return row!.free;
 }
 
-/* endSession: the database's callqueue_end_session (migration 0020) — the session's end, its line freed and dispatched. */
-export async function endSessionAndDispatch(em: EntityManager, sessionId: number, outcome: string, settings: QueueSettings): Promise<CallSession> {
-  const row = await queryOne<{ session: Record<string, unknown> }>(em, sql`/* endSession */
-    SELECT callqueue_end_session(${sessionId}, ${outcome}, ${settings.lines.maxWaitSeconds}, ${settings.window.startMinute},
-      ${settings.window.endMinute}, ${settings.dailyAttemptCap}) AS session`);
-  return toSession(row!.session);
-}
-
 /*
  * endCall: the database's callqueue_end_call (migration 0021) — the session's refusals, the
  * outcome counted (on the claimant's entry when its agent holds it), the session's end with

@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, queryRows, sql } from '../../db/sql.js';
-import type { QueueType } from '../queue-type.js';
-import type { Campaign, CallSession } from './call.entity.js';
-import { toCampaign, toRequest, toSession } from './lines.sql.js';
+import type { Campaign } from './call.entity.js';
+import { toCampaign, toRequest } from './lines.sql.js';
 
 /*
  * The writes of lines, sessions and call requests. Locking: every reservation and dispatch
@@ -20,14 +19,6 @@ export async function setLineLimit(em: EntityManager, limit: number): Promise<vo
 export async function closeCallRequest(em: EntityManager, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {
   await queryRows(em, sql`/* closeCallRequest */
     UPDATE call_requests SET status = ${status}, closed_at = now(), closed_reason = ${reason} WHERE id = ${id} AND status = 'queued'`);
-}
-
-/* callSession: `lock` takes it FOR UPDATE (after its claimant). */
-export async function callSessionById(em: EntityManager, id: number, lock = false): Promise<CallSession | null> {
-  const row = await queryOne<Record<string, unknown>>(em, lock
-    ? sql`/* lockCallSession */ SELECT * FROM call_sessions WHERE id = ${id} FOR UPDATE`
-    : sql`/* callSessionById */ SELECT * FROM call_sessions WHERE id = ${id}`);
-  return row ? toSession(row) : null;
 }
 
 /* lockCallRequest */
@@ -52,24 +43,6 @@ export async function reapSessions(em: EntityManager, maxCallSeconds: number): P
      WHERE id IN (SELECT id FROM call_sessions WHERE status = 'active'
                     AND started_at + make_interval(secs => ${maxCallSeconds}) < now() FOR UPDATE SKIP LOCKED)
     RETURNING id`);
-}
-
-/* endSessionWithOutcome: the claimant's active session, if any, ends with the outcome; its id, or null. */
-export async function endActiveSession(em: EntityManager, userId: number, outcome: string): Promise<number | null> {
-  const rows = await queryRows<{ id: number }>(em, sql`/* endSessionWithOutcome */
-    UPDATE call_sessions SET status = 'completed', outcome = ${outcome}, ended_at = now()
-     WHERE user_id = ${userId} AND status = 'active' RETURNING id`);
-  return rows[0]?.id ?? null;
-}
-
-/* recordCallSession: an outcome recorded without a session (a call made outside the lines) still leaves one. */
-export async function insertCompletedSession(
-  em: EntityManager, s: { userId: number; agentId: number | null; queueType: QueueType; entryId: number; startedAt: Date | null; outcome: string },
-): Promise<void> {
-  await queryRows(em, sql`/* recordCallSession */
-    INSERT INTO call_sessions (user_id, agent_id, call_type, queue_type, queue_entry_id, status, outcome, started_at, ended_at)
-    VALUES (${s.userId}, ${s.agentId}, 'direct', ${s.queueType}, ${s.entryId}, 'completed', ${s.outcome},
-            coalesce(${s.startedAt}::timestamptz, now()), now())`);
 }
 
 /* insertCampaign: null when the name is taken. */

@@ -1,16 +1,12 @@
 import { badInput, conflict, forbidden, notFound, requireReason } from '../errors.js';
-import { lockedFacts } from '../facts.sql.js';
 import { phaseTransaction, type Operation } from '../operation.js';
-import { liveEntry } from '../queue/queue.sql.js';
 import type { Campaign, CallSession, CallType } from './call.entity.js';
 import {
-  callSessionById, closeCallRequest, expireCallRequests,
-  insertCampaign, lockCallRequest, reapSessions, setLineLimit,
-  updateCampaignStatus,
+  closeCallRequest, expireCallRequests, insertCampaign, lockCallRequest, reapSessions, setLineLimit, updateCampaignStatus,
 } from './line-writes.sql.js';
-import { dispatchRequests, endCallWithOutcome, endSessionAndDispatch, startOrQueueCall } from './dispatch.sql.js';
+import { dispatchRequests, endCallWithOutcome, startOrQueueCall } from './dispatch.sql.js';
 import { estimatedWaitSeconds, lineFigures, requestsByIds, type PlacedRequest } from './lines.sql.js';
-import { convertOnCall, type CallOutcome } from './outcome.service.js';
+import type { CallOutcome } from './outcome.service.js';
 
 export interface InitiateCallResult {
   status: 'STARTED' | 'QUEUED';
@@ -72,31 +68,12 @@ export async function dispatch(op: Operation): Promise<number> {
 
 /**
  * endCall: the session ends with its outcome, which counts as a call attempt exactly as in
- * recordCallOutcome (callqueue_apply_outcome), with the claimant's entry when it is assigned to the
- * session's agent. The line is freed and the best queued request started, in the same
- * transaction. One statement (migration 0021's callqueue_end_call) for every outcome but a
- * conversion, which takes TypeScript's path (its own rules and rows).
+ * recordCallOutcome (callqueue_apply_outcome), with the claimant's entry when it is assigned to
+ * the session's agent. The line is freed and the best queued request started, in the same
+ * transaction. One statement: migration 0021's callqueue_end_call.
  */
 export async function endCall(op: Operation, sessionId: number, outcome: CallOutcome, agentId: number | null): Promise<CallSession> {
-  if (outcome !== 'converted') return endCallWithOutcome(op.em, sessionId, agentId, outcome, op.actor, op.settings);
-  return phaseTransaction(op, async (tx) => {
-    const session = await callSessionById(tx.em, sessionId);
-    if (!session) throw notFound(`call session ${sessionId} does not exist`);
-    if (agentId !== null && session.agentId !== agentId) {
-      throw forbidden(`an AGENT key ends its own calls only; session ${sessionId} is agent ${session.agentId}'s, not agent ${agentId}'s`);
-    }
-    // Claimant first, then the session: the lock order of every call write.
-    const facts = await lockedFacts(tx, session.userId);
-    const locked = await callSessionById(tx.em, sessionId, true);
-    if (locked!.status !== 'active') throw conflict(`call session ${sessionId} has already ended (${locked!.status}${locked!.outcome ? `, ${locked!.outcome}` : ''})`);
-
-    const live = await liveEntry(tx.em, tx.store, session.userId, true);
-    const onEntry = live?.status === 'assigned' && live.assignedToAgentId === session.agentId ? live : null;
-    // Everything but the line first: the line row, which every call start and end queues on, is
-    // taken by the session's end and held only for that, the dispatch and the commit.
-    await convertOnCall(tx, facts, onEntry, 'ended by the caller');
-    return endSessionAndDispatch(tx.em, sessionId, outcome, tx.settings);
-  });
+  return endCallWithOutcome(op.em, sessionId, agentId, outcome, op.actor, op.settings);
 }
 
 async function closeRequest(op: Operation, id: number, status: 'cancelled' | 'expired', reason: string): Promise<void> {

@@ -3,16 +3,17 @@ import { queryOne, sql } from '../../db/sql.js';
 import { entryFromImage, type QueueEntryRecord } from '../queue/queue-entry.js';
 
 /*
- * recordOutcome: the database's callqueue_record_outcome (migration 0019) — the entry's lock and
- * refusals, the attempt, the session, the callback, the release or completion and its event —
- * in one statement; the entry as it is after.
+ * recordOutcome: the database's callqueue_record_outcome (migrations 0019, 0021) — the entry's
+ * lock and refusals, the attempt, the session, the callback, the release, completion or
+ * conversion and its events — in one statement; the entry as it is after, and the conversion's id.
  */
 export async function recordOutcome(
   em: EntityManager, entryId: number, agentId: number | null, outcome: string, doNotCall: boolean, actor: string,
   rules: { cooldownMinutes: number; dailyCap: number; windowStart: number },
-): Promise<QueueEntryRecord> {
+): Promise<{ entry: QueueEntryRecord; conversionId: number | null }> {
   const row = await queryOne<{ entry: Record<string, unknown> }>(em, sql`/* recordOutcome */
     SELECT callqueue_record_outcome(${entryId}, ${agentId}::bigint, ${outcome}, ${doNotCall}, ${actor},
       ${rules.cooldownMinutes}, ${rules.dailyCap}, ${rules.windowStart}) AS entry`);
-  return entryFromImage(row!.entry);
+  const conversionId = row!.entry.conversion_id;
+  return { entry: entryFromImage(row!.entry), conversionId: conversionId == null ? null : Number(conversionId) };
 }

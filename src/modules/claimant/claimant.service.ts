@@ -98,7 +98,7 @@ export async function markRequirementReceived(op: Operation, requirementId: numb
     await markReceived(tx.em, requirementId);
     const after = (await loadFacts(tx.em, owner, false))!;
     if (after.requirements.pending === 0 && after.claimant.signatureStatus === 'obtained') {
-      const conversion = await convertClaimant(tx, owner, { conversionType: 'signature_and_documents', reason: 'last requirement received' }, after);
+      const conversion = await convertClaimant(tx, owner, { conversionType: 'signature_and_documents', reason: 'last requirement received' });
       return result(tx, owner, conversion);
     }
     await refreshLiveEntry(tx, after);
@@ -119,7 +119,7 @@ export async function recordSignature(op: Operation, userId: number, signatureTy
     await markSigned(tx.em, userId, signatureType ?? null);
     const after = (await loadFacts(tx.em, userId, false))!;
     if (after.requirements.pending === 0) {
-      const conversion = await convertClaimant(tx, userId, { conversionType: 'signature_and_documents', reason: 'signature obtained, nothing pending' }, after);
+      const conversion = await convertClaimant(tx, userId, { conversionType: 'signature_and_documents', reason: 'signature obtained, nothing pending' });
       return result(tx, userId, conversion);
     }
     const live = await liveEntry(tx.em, tx.store, userId, true);

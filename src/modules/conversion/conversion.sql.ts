@@ -41,44 +41,14 @@ export async function listConversions(em: EntityManager, filter: ConversionFilte
      LIMIT ${limit}`);
 }
 
-/* conversionAgents: the agents of the claimant's call sessions, most sessions first (the latest on a tie). */
-export async function conversionAgents(em: EntityManager, userId: number): Promise<number[]> {
-  const rows = await queryRows<{ agent_id: number }>(em, sql`/* conversionAgents */
-    SELECT agent_id FROM call_sessions WHERE user_id = ${userId}
-     GROUP BY agent_id ORDER BY count(*) DESC, max(started_at) DESC, agent_id`);
-  return rows.map((r) => r.agent_id);
-}
-
-export interface NewConversion {
-  userId: number;
-  previousQueueType: QueueType | null;
-  conversionType: string;
-  reason: string | null;
-  finalScore: number | null;
-  totalCallAttempts: number;
-  lastCallAt: Date | null;
-  agents: number[];
-  documentsReceived: string[];
-  signatureObtained: boolean;
-  requirementsMet: string[];
-  claimValue: number | null;
-  estimatedCommission: number | null;
-}
-
-/* insertConversion: the record, and the claimant marked converted. */
-export async function insertConversion(em: EntityManager, c: NewConversion): Promise<Conversion> {
-  const row = await queryOne<Record<string, unknown>>(em, sql`/* insertConversion */
-    INSERT INTO conversions (user_id, previous_queue_type, conversion_type, conversion_reason, final_score,
-      total_call_attempts, last_call_at, primary_agent_id, contributing_agents, documents_received,
-      signature_obtained, requirements_met, claim_value, estimated_commission)
-    VALUES (${c.userId}, ${c.previousQueueType}, ${c.conversionType}, ${c.reason}, ${c.finalScore},
-      ${c.totalCallAttempts}, ${c.lastCallAt}, ${c.agents[0] ?? null},
-      ${JSON.stringify(c.agents)}::jsonb, ${JSON.stringify(c.documentsReceived)}::jsonb,
-      ${c.signatureObtained}, ${JSON.stringify(c.requirementsMet)}::jsonb,
-      ${c.claimValue}, ${c.estimatedCommission})
-    RETURNING *`);
-  await queryRows(em, sql`/* markConverted */ UPDATE claimants SET converted_at = now(), updated_at = now() WHERE user_id = ${c.userId}`);
-  return toConversion(row!);
+/* convert: the database's callqueue_convert (migration 0021) — refusals, the entry out, the record, the score off, the transition and the event. */
+export async function recordConversion(
+  em: EntityManager, userId: number,
+  c: { conversionType: string; reason: string | null; claimValue: number | null; estimatedCommission: number | null }, actor: string,
+): Promise<Conversion> {
+  const row = await queryOne<{ conversion: Record<string, unknown> }>(em, sql`/* convert */
+    SELECT callqueue_convert(${userId}, ${c.conversionType}, ${c.reason}::text, ${c.claimValue}::numeric, ${c.estimatedCommission}::numeric, ${actor}) AS conversion`);
+  return toConversion(row!.conversion);
 }
 
 export interface ConversionStats {

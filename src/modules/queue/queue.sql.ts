@@ -54,7 +54,7 @@ export interface EntryPageRequest {
 }
 
 /*
- * liveEntry / entryById: one entry, read or locked FOR UPDATE (the write that follows changes
+ * liveEntry: one entry, read or locked FOR UPDATE (the write that follows changes
  * it). FOR UPDATE cannot lock through a UNION, so a locking read asks each table in turn (the
  * entry is in one at most).
  */
@@ -63,15 +63,6 @@ export async function liveEntry(em: EntityManager, store: QueueStore, userId: nu
   for (const t of QUEUE_TYPES) {
     const row = await queryOne<EntryRow>(em, sql`/* lockLiveEntry */ ${selectEntry(store, t)}
       WHERE e.user_id = ${userId} AND e.status IN ('pending', 'assigned') FOR UPDATE`);
-    if (row) return toEntryRecord(row);
-  }
-  return null;
-}
-
-export async function entryById(em: EntityManager, store: QueueStore, id: number, lock: boolean): Promise<QueueEntryRecord | null> {
-  if (!lock) return (await entriesByIds(em, store, [id])).map(toEntryRecord)[0] ?? null;
-  for (const t of QUEUE_TYPES) {
-    const row = await queryOne<EntryRow>(em, sql`/* lockEntryById */ ${selectEntry(store, t)} WHERE e.id = ${id} FOR UPDATE`);
     if (row) return toEntryRecord(row);
   }
   return null;
