@@ -55,7 +55,7 @@ function historyLoader<T>(em: EntityManager, history: ClaimantHistory, map: (row
 }
 
 export function createLoaders(em: EntityManager, reads: QueueReads) {
-  return {
+  const loaders = {
     agent: new DataLoader<number, Agent | null>(async (ids) =>
       byKey(await agentsByIds(em, ids), (a) => a.id, ids)),
     claimant: new DataLoader<number, Claimant | null>(async (ids) =>
@@ -75,8 +75,12 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
     callbacksByUser: historyLoader(em, 'callbacks', toCallback),
     callSession: new DataLoader<number, CallSession | null>(async (ids) =>
       byKey(await sessionsByIds(em, ids), (c) => c.id, ids)),
-    callRequest: new DataLoader<number, PlacedRequest | null>(async (ids) =>
-      byKey(await requestsByIds(em, ids), (c) => c.id, ids)),
+    // A dispatched request's session comes with it: its subscribers' `session` costs no statement.
+    callRequest: new DataLoader<number, PlacedRequest | null>(async (ids) => {
+      const requests = await requestsByIds(em, ids);
+      for (const { session } of requests) if (session) loaders.callSession.prime(session.id, session);
+      return byKey(requests, (c) => c.id, ids);
+    }),
     /** One read of the lines per request, however many requests estimate their wait. */
     lineFigures: new DataLoader<'now', LineFigures>(async (keys) => {
       const figures = await lineFigures(em);
@@ -108,6 +112,7 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
       { cacheKeyFn: (r) => JSON.stringify(r) },
     ),
   };
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -25,15 +25,21 @@ export async function listCampaigns(em: EntityManager): Promise<Campaign[]> {
 /** A request with its place in the line: requests ahead of it (higher priority, then older) + 1; null once not queued. */
 export type PlacedRequest = CallRequest & { position: number | null };
 
-/* requestsByIds: with positions, computed against the queued requests now. */
-export async function requestsByIds(em: EntityManager, ids: readonly number[]): Promise<PlacedRequest[]> {
+/*
+ * requestsByIds: with positions, computed against the queued requests now, and the session a
+ * dispatched request started (read in the same statement: a dispatch's subscribers ask for both).
+ */
+export async function requestsByIds(em: EntityManager, ids: readonly number[]): Promise<(PlacedRequest & { session: CallSession | null })[]> {
   const rows = await queryRows<Record<string, unknown>>(em, sql`/* callRequests */
     SELECT r.*, CASE WHEN r.status = 'queued' THEN (
              SELECT count(*)::int + 1 FROM call_requests q
               WHERE q.status = 'queued' AND (q.priority > r.priority OR (q.priority = r.priority AND (q.created_at, q.id) < (r.created_at, r.id)))
-           ) END AS position
+           ) END AS position,
+           (SELECT to_jsonb(s.*) FROM call_sessions s WHERE s.id = r.call_session_id) AS session_row
       FROM call_requests r WHERE r.id = ANY(${[...ids]}::bigint[])`);
-  return rows.map((row) => ({ ...toRequest(row), position: row.position as number | null }));
+  return rows.map(({ session_row: session, ...row }) => ({
+    ...toRequest(row), position: row.position as number | null, session: session ? toSession(session as Record<string, unknown>) : null,
+  }));
 }
 
 /* activeSessions: the calls holding a line now, oldest first. */
