@@ -17,7 +17,7 @@ import { Migration } from '@mikro-orm/migrations';
  */
 const TABLES = [['unsigned_users_queue', 'unsigned_users'], ['outstanding_requests_queue', 'outstanding_requests']] as const;
 
-const CHECK_INSERTED = `
+export const CHECK_INSERTED = `
   CREATE FUNCTION queue_entries_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     refused record;

@@ -54,6 +54,7 @@ const schema = z.object({
   ASSIGNMENT_LEASE_SECONDS: positiveInt(900),
   /** The lease job: lapsed assignments back to pending (every 5 s: within 10 s of lapsing). */
   LEASE_JOB_CRON: cronExpression.default('*/5 * * * * *'),
+  LIVE_COUNTS_CRON: cronExpression.default('*/10 * * * * *'),
   /** Events older than this leave the event log (the retention job, hourly). */
   EVENT_RETENTION_DAYS: positiveInt(7),
   /**

@@ -10,7 +10,7 @@ import { campaignsByIds, lineFigures, requestsByIds, sessionsByIds, toSession, t
 import { toTransition } from '../modules/queue/transitions.js';
 import { leasesByEntries, type Lease } from '../modules/queue/leases.sql.js';
 import { toEntryRecord, type QueueEntryPage, type QueueEntryRecord } from '../modules/queue/queue-entry.js';
-import { loadEntryPages, loadQueueStats, type QueueReads, type QueueStats } from '../modules/queue/queue.service.js';
+import { loadEntryPages, loadQueueCounts, loadQueueStats, type QueueCounts, type QueueReads, type QueueStats } from '../modules/queue/queue.service.js';
 import { assignedEntriesByAgents, entriesByIds, liveEntriesByUsers, type EntryPageRequest } from '../modules/queue/queue.sql.js';
 import type { QueueType } from '../modules/queue-type.js';
 import { agentsByIds } from '../modules/agent/agent.sql.js';
@@ -99,6 +99,11 @@ export function createLoaders(em: EntityManager, reads: QueueReads) {
     workload: new DataLoader<number, AgentWorkload>(async (agentIds) => {
       const map = await loadAgentWorkloads(em, agentIds);
       return agentIds.map((id) => map.get(id)!);
+    }),
+    /** Depth and assigned count (maintained counts); the figures that need a scan come from queueStats. */
+    queueCounts: new DataLoader<QueueType, QueueCounts>(async (types) => {
+      const map = await loadQueueCounts(em, reads, types);
+      return types.map((t) => map.get(t)!);
     }),
     queueStats: new DataLoader<QueueType, QueueStats>(async (types) => {
       const map = await loadQueueStats(em, reads, types);

@@ -6,6 +6,7 @@ import type { EventPublisher } from '../modules/events/events.js';
 import type { Operation, QueueSettings } from '../modules/operation.js';
 import { expireLeases } from '../modules/queue/leases.service.js';
 import { refreshAllPriorities } from '../modules/queue/priorities.service.js';
+import { compactLiveCounts } from '../modules/queue/queue.sql.js';
 import { sampleQueues } from '../modules/stats/stats.service.js';
 import { pruneEvents } from '../modules/events/events.sql.js';
 import type { MigrationPhaseWatcher } from '../modules/migration/phase-watcher.js';
@@ -27,7 +28,7 @@ export function jobOperation(services: JobServices, actor: string): Operation {
   return { em: orm.em.fork(), events, store: phases.store(), settings, actor };
 }
 
-/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job, the lease job, the queue samples. */
+/** The periodic jobs of every instance: priority refresh, repopulation, the lines job, the callback job, the lease job, the live counts, the queue samples. */
 export function addJobs(scheduler: Scheduler, services: JobServices): void {
   const { config, repopulation } = services;
   scheduler.add({
@@ -52,6 +53,10 @@ export function addJobs(scheduler: Scheduler, services: JobServices): void {
   scheduler.add({
     name: 'leases', cron: config.LEASE_JOB_CRON, timezone: 'UTC',
     run: () => expireLeases(jobOperation(services, 'job:leases')),
+  });
+  scheduler.add({
+    name: 'live-counts', cron: config.LIVE_COUNTS_CRON, timezone: 'UTC',
+    run: () => compactLiveCounts(services.orm.em.fork()),
   });
   scheduler.add({
     name: 'event-retention', cron: '17 * * * *', timezone: 'UTC',

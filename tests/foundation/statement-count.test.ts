@@ -19,7 +19,7 @@ beforeAll(async () => {
   // periodic jobs would add their statements to whichever query they happen to overlap, so this
   // instance polls hourly and runs no job.
   server = await startTestServer({
-    MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '',
+    MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '', LEASE_JOB_CRON: '', LIVE_COUNTS_CRON: '',
     CALLING_WINDOW_START: '00:00', CALLING_WINDOW_END: '23:59',
   });
   s = seed(server.db);

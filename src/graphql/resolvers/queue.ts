@@ -38,9 +38,9 @@ const Query: QueryResolvers = {
 };
 
 const Queue: QueueResolvers = {
-  depth: async (q, _, ctx) => (await ctx.loaders.queueStats.load(q.type)).depth,
+  depth: async (q, _, ctx) => (await ctx.loaders.queueCounts.load(q.type)).depth,
   availableNow: async (q, _, ctx) => (await ctx.loaders.queueStats.load(q.type)).availableNow,
-  assignedCount: async (q, _, ctx) => (await ctx.loaders.queueStats.load(q.type)).assignedCount,
+  assignedCount: async (q, _, ctx) => (await ctx.loaders.queueCounts.load(q.type)).assignedCount,
   oldestPendingSince: async (q, _, ctx) => (await ctx.loaders.queueStats.load(q.type)).oldestPendingSince,
   averageWaitSeconds: async (q, _, ctx) => (await ctx.loaders.queueStats.load(q.type)).averageWaitSeconds,
   entries: (q, args, ctx) => ctx.loaders.entryPage.load(

@@ -3,7 +3,7 @@ import { toDate } from '../../db/sql.js';
 import { badInput } from '../errors.js';
 import { checkPageSize, decodeCursor, toPage } from '../pagination.js';
 import { claimOrderKey, toEntryRecord, type QueueEntryPage } from './queue-entry.js';
-import { listEntryPages, queueStats, type EntryPageRequest } from './queue.sql.js';
+import { listEntryPages, queueCounts, queueStats, type EntryPageRequest } from './queue.sql.js';
 import { LIVE_STATUSES, type EntryStatus, type QueueStore, type QueueType } from '../queue-type.js';
 
 /** Queue reads in the store of the current phase (the phase watcher implements it, with READ_NEW's fallback). */
@@ -22,6 +22,17 @@ export interface QueueStats {
   assignedCount: number;
   oldestPendingSince: Date | null;
   averageWaitSeconds: number | null;
+}
+
+export interface QueueCounts {
+  depth: number;
+  assignedCount: number;
+}
+
+/** Depth and assigned count: what dashboards poll, read from maintained counts (no scan of the entries). */
+export async function loadQueueCounts(em: EntityManager, reads: QueueReads, types: readonly QueueType[]): Promise<Map<QueueType, QueueCounts>> {
+  const rows = await reads.read(em, (store) => queueCounts(em, store, types));
+  return new Map(rows.map((r) => [r.queue_type, { depth: r.depth, assignedCount: r.assigned_count }]));
 }
 
 export async function loadQueueStats(em: EntityManager, reads: QueueReads, types: readonly QueueType[]): Promise<Map<QueueType, QueueStats>> {

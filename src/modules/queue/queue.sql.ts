@@ -154,6 +154,34 @@ export function queueFigures(store: QueueStore, queueTypes: readonly QueueType[]
   return joinSql(parts, ' UNION ALL ');
 }
 
+export interface QueueCountsRow {
+  queue_type: QueueType;
+  depth: number;
+  assigned_count: number;
+}
+
+/*
+ * queueCounts: pending and assigned entries per queue. In the separated tables the live count is
+ * maintained (migration 0023's queue_live_counts: the sum of its changes) and the assigned
+ * entries, a few, are counted by the status index; the legacy views are counted.
+ */
+export async function queueCounts(em: EntityManager, store: QueueStore, queueTypes: readonly QueueType[]): Promise<QueueCountsRow[]> {
+  const parts = queueTypes.map((t) => {
+    const assigned = sql`(SELECT count(*) FROM ${raw(QUEUE_TABLE[store][t])} WHERE status = 'assigned')`;
+    const live = store === 'separated'
+      ? sql`(SELECT coalesce(sum(delta), 0) FROM queue_live_counts WHERE queue_type = ${t})`
+      : sql`(SELECT count(*) FROM ${raw(QUEUE_TABLE[store][t])} WHERE status IN ('pending', 'assigned'))`;
+    return sql`SELECT ${raw(`'${t}'::text`)} AS queue_type, (live - assigned)::int AS depth, assigned::int AS assigned_count
+      FROM (SELECT ${live} AS live, ${assigned} AS assigned) counted`;
+  });
+  return queryRows(em, sql`/* queueCounts */ ${joinSql(parts, ' UNION ALL ')}`);
+}
+
+/* compactLiveCounts: the maintained counts folded into one row per queue; how many rows went. */
+export async function compactLiveCounts(em: EntityManager): Promise<number> {
+  return (await queryOne<{ n: number }>(em, sql`/* compactLiveCounts */ SELECT callqueue_compact_live_counts() AS n`))!.n;
+}
+
 /* queueStats: live figures of the given queues, one row each, read from the live entries only. */
 export async function queueStats(em: EntityManager, store: QueueStore, queueTypes: readonly QueueType[]): Promise<QueueStatsRow[]> {
   return queryRows(em, sql`/* queueStats */ ${queueFigures(store, queueTypes)}`);
