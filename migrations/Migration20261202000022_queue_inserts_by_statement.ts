@@ -17,10 +17,15 @@ import { Migration } from '@mikro-orm/migrations';
  */
 const TABLES = [['unsigned_users_queue', 'unsigned_users'], ['outstanding_requests_queue', 'outstanding_requests']] as const;
 
-export const CHECK_INSERTED = `
-  CREATE FUNCTION queue_entries_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+/**
+ * The insert statement trigger's function; `counted` adds what a later migration does with the
+ * number of live entries the statement added (`added`) — migration 0023 counts them.
+ */
+export const checkInserted = (create: 'CREATE' | 'CREATE OR REPLACE', counted = '') => `
+  ${create} FUNCTION queue_entries_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE
     refused record;
+    added bigint;
   BEGIN
     SELECT n.user_id INTO refused FROM new_rows n JOIN claimants c ON c.user_id = n.user_id
      WHERE c.erased_at IS NOT NULL ORDER BY n.id LIMIT 1;
@@ -31,19 +36,20 @@ export const CHECK_INSERTED = `
     BEGIN
       INSERT INTO queue_live_claimants (user_id, queue_type, entry_id)
       SELECT n.user_id, TG_ARGV[0], n.id FROM new_rows n WHERE n.status IN ('pending', 'assigned');
+      GET DIAGNOSTICS added = ROW_COUNT;
     EXCEPTION WHEN unique_violation THEN
       -- The slots this statement took are undone with the block: the one held is another's.
       SELECT n.user_id, l.queue_type INTO refused FROM new_rows n JOIN queue_live_claimants l ON l.user_id = n.user_id
        WHERE n.status IN ('pending', 'assigned') ORDER BY n.id LIMIT 1;
       RAISE EXCEPTION 'claimant % already has a live entry in %', refused.user_id, refused.queue_type
         USING ERRCODE = 'unique_violation', CONSTRAINT = 'one_live_entry_per_claimant';
-    END;
+    END;${counted}
     RETURN NULL;
   END $$`;
 
 export class Migration20261202000022_queue_inserts_by_statement extends Migration {
   override async up(): Promise<void> {
-    this.addSql(CHECK_INSERTED);
+    this.addSql(checkInserted('CREATE'));
     for (const [table, queueType] of TABLES) {
       this.addSql(`DROP TRIGGER ${table}_not_erased ON ${table}`);
       this.addSql(`DROP TRIGGER ${table}_live_slot ON ${table}`);

@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { CHECK_INSERTED as UNCOUNTED_INSERT } from './Migration20261202000022_queue_inserts_by_statement.js';
+import { checkInserted } from './Migration20261202000022_queue_inserts_by_statement.js';
 
 /**
  * How many live entries (pending or assigned) each queue holds, maintained instead of counted:
@@ -21,32 +21,8 @@ import { CHECK_INSERTED as UNCOUNTED_INSERT } from './Migration20261202000022_qu
 const TABLES = [['unsigned_users_queue', 'unsigned_users'], ['outstanding_requests_queue', 'outstanding_requests']] as const;
 const LIVE = `status IN ('pending', 'assigned')`;
 
-const CHECK_INSERTED = `
-  CREATE OR REPLACE FUNCTION queue_entries_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE
-    refused record;
-    added bigint;
-  BEGIN
-    SELECT n.user_id INTO refused FROM new_rows n JOIN claimants c ON c.user_id = n.user_id
-     WHERE c.erased_at IS NOT NULL ORDER BY n.id LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'claimant % was erased: it cannot be queued, called or scheduled again', refused.user_id
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'claimant_erased';
-    END IF;
-    BEGIN
-      INSERT INTO queue_live_claimants (user_id, queue_type, entry_id)
-      SELECT n.user_id, TG_ARGV[0], n.id FROM new_rows n WHERE n.${LIVE};
-      GET DIAGNOSTICS added = ROW_COUNT;
-    EXCEPTION WHEN unique_violation THEN
-      -- The slots this statement took are undone with the block: the one held is another's.
-      SELECT n.user_id, l.queue_type INTO refused FROM new_rows n JOIN queue_live_claimants l ON l.user_id = n.user_id
-       WHERE n.${LIVE} ORDER BY n.id LIMIT 1;
-      RAISE EXCEPTION 'claimant % already has a live entry in %', refused.user_id, refused.queue_type
-        USING ERRCODE = 'unique_violation', CONSTRAINT = 'one_live_entry_per_claimant';
-    END;
-    IF added > 0 THEN INSERT INTO queue_live_counts (queue_type, delta) VALUES (TG_ARGV[0], added); END IF;
-    RETURN NULL;
-  END $$`;
+const CHECK_INSERTED = checkInserted('CREATE OR REPLACE', `
+    IF added > 0 THEN INSERT INTO queue_live_counts (queue_type, delta) VALUES (TG_ARGV[0], added); END IF;`);
 
 /* An update that made an entry live or not live, or a deleted live entry: one change. */
 const COUNT_CHANGE = `
@@ -97,7 +73,7 @@ export class Migration20261202000023_queue_live_counts extends Migration {
     for (const [table] of TABLES) {
       for (const trigger of ['count_update', 'count_delete', 'count_truncate']) this.addSql(`DROP TRIGGER ${table}_${trigger} ON ${table}`);
     }
-    this.addSql(UNCOUNTED_INSERT.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    this.addSql(checkInserted('CREATE OR REPLACE'));
     this.addSql(`DROP FUNCTION callqueue_compact_live_counts()`);
     this.addSql(`DROP FUNCTION queue_entries_truncated()`);
     this.addSql(`DROP FUNCTION queue_entry_count_change()`);
