@@ -122,6 +122,10 @@ export async function repopulationSuite(db: BenchDatabase): Promise<SuiteResult>
     const reshuffle = await observedRebuild(app.url);
     const written = (r: Observed) => r.run.added + r.run.removed + r.run.queues.reduce((n: number, q: any) => n + q.reprioritised, 0);
     const oursPerRow = fill.seconds / Math.max(1, written(fill));
+    // Where each rebuild spent its time, per queue (the run's own step timings, both queues side by side).
+    const steps = (await client.query(`SELECT per_queue FROM queue_population_runs WHERE status = 'succeeded' ORDER BY id`)).rows
+      .map((r: { per_queue: { queueType: string; stepsMs?: Record<string, number> }[] }) => r.per_queue
+        .map((q) => `${q.queueType} ${Object.entries(q.stepsMs ?? {}).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`).join('; '));
     const seedPerRow = await seedApproachPerRow(url);
     const us = (s: number) => `${(s * 1e6).toFixed(1)} µs`;
     const describe = (r: Observed) => `${r.seconds.toFixed(2)} s (+${r.run.added} −${r.run.removed} ~${r.run.queues.reduce((n: number, q: any) => n + q.reprioritised, 0)})`;
@@ -140,6 +144,7 @@ export async function repopulationSuite(db: BenchDatabase): Promise<SuiteResult>
       notes: [
         `Rows written: added + removed + re-prioritised entries (the fill wrote ${written(fill)}). ${READERS} readers and ${AGENTS} claiming agents run throughout each rebuild; the server is its own process.`,
         'The seed approach was measured on the unsigned queue after the rebuilds, on 20,000 rows; its per-row time is what a 200,000-row rebuild would cost it, times ten.',
+        `Steps (fill, then reshuffle): ${steps.join(' | ')}.`,
       ],
     };
   } finally {
