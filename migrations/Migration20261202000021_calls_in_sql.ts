@@ -51,14 +51,6 @@ const TAKE_OUT = `
     RETURN closed || jsonb_build_object('queue_type', p_queue);
   END $$`;
 
-/* Migration 0019's, now the completed case of callqueue_take_out. */
-const CLOSE_ENTRY = `
-  CREATE OR REPLACE FUNCTION callqueue_close_entry(
-    p_table text, p_queue text, p_user bigint, p_entry bigint, p_callback bigint, p_reason text, p_transition text, p_actor text)
-  RETURNS jsonb LANGUAGE sql VOLATILE AS $$
-    SELECT callqueue_take_out(p_table, p_queue, p_user, p_entry, p_callback, 'completed', p_reason, p_transition, p_actor)
-  $$`;
-
 /* A conversion, as events.ts's pgNotifyPublisher sends it: the log row and its notification. */
 const PUBLISH_CONVERSION = `
   CREATE FUNCTION callqueue_publish_conversion(p_conversion bigint) RETURNS void LANGUAGE sql VOLATILE AS $$
@@ -388,16 +380,19 @@ const INITIATE_CALL = `
 
 export class Migration20261202000021_calls_in_sql extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [LIVE_ENTRY, TAKE_OUT, CLOSE_ENTRY, PUBLISH_CONVERSION, CONVERT, APPLY_OUTCOME, RECORD_OUTCOME, END_CALL, INITIATE_CALL]) {
+    for (const statement of [LIVE_ENTRY, TAKE_OUT, PUBLISH_CONVERSION, CONVERT, APPLY_OUTCOME, RECORD_OUTCOME, END_CALL, INITIATE_CALL]) {
       this.addSql(statement);
     }
+    // Migration 0019's callqueue_close_entry served only its own callqueue_record_outcome, replaced above.
+    this.addSql(`DROP FUNCTION callqueue_close_entry(text, text, bigint, bigint, bigint, text, text, text)`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`DROP FUNCTION callqueue_initiate_call(bigint, bigint, text, integer, bigint, text, integer, integer, integer, integer)`);
     this.addSql(`DROP FUNCTION callqueue_end_call(bigint, bigint, text, text, integer, integer, integer, integer, integer)`);
     // Migration 0019's own bodies back, which did not depend on the functions dropped next.
-    for (const body of [PREVIOUS.RECORD_OUTCOME, PREVIOUS.CLOSE_ENTRY]) this.addSql(body.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    this.addSql(PREVIOUS.CLOSE_ENTRY);
+    this.addSql(PREVIOUS.RECORD_OUTCOME.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
     this.addSql(`DROP FUNCTION callqueue_apply_outcome(bigint, jsonb, text, boolean, text, integer, integer, integer, boolean)`);
     this.addSql(`DROP FUNCTION callqueue_convert(bigint, text, text, numeric, numeric, text)`);
     this.addSql(`DROP FUNCTION callqueue_publish_conversion(bigint)`);

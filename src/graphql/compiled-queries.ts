@@ -37,15 +37,14 @@ export class CompiledQueries {
     const { document, context } = request;
     const variables = request.request.variables ?? {};
     const operationName = request.operationName ?? undefined;
+    const interpreted = () => execute({ schema: this.schema, document, contextValue: context, variableValues: variables, operationName });
     const compiled = request.operation?.operation === 'query' ? this.compiledFor(document, operationName) : null;
-    if (compiled) {
-      const result = await compiled.query(undefined, context, variables);
-      // No data at all: the variables were refused before anything ran. graphql-js says why
-      // in the form Apollo reads as BAD_USER_INPUT (the variable's node, its own message).
-      if (!('data' in result) || result.data === undefined) return execute({ schema: this.schema, document, contextValue: context, variableValues: variables, operationName });
-      return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
-    }
-    return execute({ schema: this.schema, document, contextValue: context, variableValues: variables, operationName });
+    if (!compiled) return interpreted();
+    const result = await compiled.query(undefined, context, variables);
+    // No data at all: the variables were refused before anything ran. graphql-js says why in
+    // the form Apollo reads as BAD_USER_INPUT (the variable's node, its own message).
+    if (!('data' in result) || result.data === undefined) return interpreted();
+    return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
   }
 
   private compiledFor(document: DocumentNode, operationName: string | undefined): CompiledQuery | null {

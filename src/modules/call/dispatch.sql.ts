@@ -14,8 +14,8 @@ export async function dispatchRequests(em: EntityManager, settings: QueueSetting
 
 /*
  * endCall: the database's callqueue_end_call (migration 0021) — the session's refusals, the
- * outcome counted (on the claimant's entry when its agent holds it), the session's end with
- * its line freed and dispatched; every outcome but a conversion. The session as it is after.
+ * outcome counted (on the claimant's entry when its agent holds it; a conversion included), the
+ * session's end with its line freed and dispatched. The session as it is after.
  */
 export async function endCallWithOutcome(
   em: EntityManager, sessionId: number, agentId: number | null, outcome: string, actor: string, settings: QueueSettings,
