@@ -101,3 +101,20 @@ it('agrees on timestamps Postgres writes with microseconds, which JavaScript rea
     expect({ queueType, waiting, score: row!.score }).toEqual({ queueType, waiting, score: ts });
   }
 });
+
+it('reads whole milliseconds in float8 exactly as the numeric epoch did, microseconds, 1970 and far dates included', async () => {
+  // Migration 0024 replaced floor(extract(epoch …) × 1000), numeric, by the interval's parts in
+  // float8; the floor of a negative sub-millisecond part (before 1970) is where they could part.
+  const [row] = await db.sql(`
+    WITH t AS (
+      SELECT timestamptz '1970-01-01 00:00:00+00' + make_interval(secs => (random() * 2 - 0.6) * 1e10)
+             + make_interval(secs => floor(random() * 1000000) / 1000000) AS t FROM generate_series(1, 200000)
+      UNION ALL SELECT unnest(ARRAY['1970-01-01 00:00:00+00', '1969-12-31 23:59:59.999999+00', '1969-12-31 23:59:59.9995+00',
+                                    '2026-03-29 00:59:59.999999+00', '2400-02-29 12:00:00.000001+00', '1800-01-01 00:00:00.000999+00']::timestamptz[]))
+    SELECT count(*)::int AS checked,
+           count(*) FILTER (WHERE callqueue_epoch_ms(t) <> floor(extract(epoch FROM t - timestamptz '1970-01-01 00:00:00+00') * 1000))::int AS differ,
+           count(*) FILTER (WHERE t < '1970-01-01')::int AS before_1970
+      FROM t`);
+  expect(row).toMatchObject({ checked: 200006, differ: 0 });
+  expect(row!.before_1970).toBeGreaterThan(10000);
+});

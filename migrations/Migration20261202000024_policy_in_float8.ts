@@ -1,0 +1,77 @@
+import { Migration } from '@mikro-orm/migrations';
+import { ESCALATION, POLICY_SCORE, URGENT_SIGNATURE } from './Migration20261201000007_policy_in_sql.js';
+
+/**
+ * The score policy in float8 instead of numeric: the same results, about six times less work
+ * per row where a rebuild ranks every candidate (600,000 scores: 0.72 s → 0.1 s of the
+ * repopulation's target) and the priority refresh re-ages every live entry.
+ *
+ * Migration 0007 took an instant's milliseconds as floor(extract(epoch …) × 1000): numeric
+ * (extract returns numeric since PostgreSQL 14), and everything after it numeric too.
+ * callqueue_epoch_ms reads the same whole milliseconds exactly from the interval's parts —
+ * days, hours and minutes are whole, `microseconds` holds the seconds and their fraction — each
+ * a float8 holding an integer (exact far beyond any date: 2^53 ms), and floors only the
+ * sub-minute part, so the floor is exact too (its operands are below 60,000,000). From there the
+ * policy computes in float8 what score-policy.ts computes in JavaScript numbers (float64), the
+ * same operations in the same order: the hour and deadline divisions round alike.
+ *
+ * Still immutable SQL expressions: the planner inlines them into the queries that use them.
+ */
+const EPOCH_MS = `
+  CREATE FUNCTION callqueue_epoch_ms(t timestamptz) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT date_part('day', t - timestamptz '1970-01-01 00:00:00+00') * 86400000
+         + date_part('hour', t - timestamptz '1970-01-01 00:00:00+00') * 3600000
+         + date_part('minute', t - timestamptz '1970-01-01 00:00:00+00') * 60000
+         + floor(date_part('microseconds', t - timestamptz '1970-01-01 00:00:00+00') / 1000)
+  $$`;
+
+/* Milliseconds from b to a, as JavaScript's a.getTime() − b.getTime(). */
+const ELAPSED_MS = `
+  CREATE FUNCTION callqueue_elapsed_ms(a timestamptz, b timestamptz) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT callqueue_epoch_ms(a) - callqueue_epoch_ms(b)
+  $$`;
+
+const URGENT_SIGNATURE_F8 = `
+  CREATE OR REPLACE FUNCTION callqueue_urgent_signature(missing_since timestamptz, at timestamptz) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $$ SELECT missing_since IS NOT NULL AND callqueue_elapsed_ms(at, missing_since) >= 14 * 86400000 $$`;
+
+const ESCALATION_F8 = `
+  CREATE OR REPLACE FUNCTION callqueue_escalation(deadline timestamptz, at timestamptz) RETURNS smallint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+      SELECT (CASE WHEN deadline IS NULL THEN 0
+                   WHEN callqueue_elapsed_ms(deadline, at) <= 2 * 86400000 THEN 2
+                   WHEN callqueue_elapsed_ms(deadline, at) <= 7 * 86400000 THEN 1
+                   ELSE 0 END)::smallint $$`;
+
+const POLICY_SCORE_F8 = `
+  CREATE OR REPLACE FUNCTION callqueue_policy_score(queue_type text, waiting_since timestamptz, total_attempts integer,
+                                                    signature_missing_since timestamptz, deadline timestamptz, at timestamptz)
+    RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT least(9999, greatest(0,
+             1000
+             + least(4000, CASE WHEN waiting_since IS NULL THEN 0
+                                ELSE greatest(0, floor(callqueue_elapsed_ms(at, waiting_since) / 3600000)) END * 25)
+             - least(1500, greatest(0, total_attempts) * 150)
+             + CASE WHEN queue_type = 'unsigned_users'
+                    THEN CASE WHEN callqueue_urgent_signature(signature_missing_since, at) THEN 1500 ELSE 0 END
+                    ELSE callqueue_escalation(deadline, at) * 800
+                         + CASE WHEN deadline IS NULL THEN 0
+                                WHEN callqueue_elapsed_ms(deadline, at) <= 0 THEN 2000
+                                WHEN callqueue_elapsed_ms(deadline, at) < 7 * 86400000
+                                  THEN floor(2000 * (1 - callqueue_elapsed_ms(deadline, at) / (7 * 86400000)::float8) + 0.5)
+                                ELSE 0 END
+               END))::integer
+  $$`;
+
+export class Migration20261202000024_policy_in_float8 extends Migration {
+  override async up(): Promise<void> {
+    for (const statement of [EPOCH_MS, ELAPSED_MS, URGENT_SIGNATURE_F8, ESCALATION_F8, POLICY_SCORE_F8]) this.addSql(statement);
+  }
+
+  override async down(): Promise<void> {
+    for (const body of [URGENT_SIGNATURE, ESCALATION, POLICY_SCORE]) this.addSql(body.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    this.addSql(`DROP FUNCTION callqueue_elapsed_ms(timestamptz, timestamptz)`);
+    this.addSql(`DROP FUNCTION callqueue_epoch_ms(timestamptz)`);
+  }
+}
