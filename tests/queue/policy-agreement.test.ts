@@ -102,7 +102,7 @@ it('agrees on timestamps Postgres writes with microseconds, which JavaScript rea
   }
 });
 
-it('reads whole milliseconds in float8 exactly as the numeric epoch did, microseconds, 1970 and far dates included', async () => {
+it('reads whole milliseconds in float8 exactly as the numeric epoch did, microseconds, 1970, far dates and infinity included', async () => {
   // Migration 0024 replaced floor(extract(epoch …) × 1000), numeric, by the interval's parts in
   // float8; the floor of a negative sub-millisecond part (before 1970) is where they could part.
   const [row] = await db.sql(`
@@ -110,11 +110,22 @@ it('reads whole milliseconds in float8 exactly as the numeric epoch did, microse
       SELECT timestamptz '1970-01-01 00:00:00+00' + make_interval(secs => (random() * 2 - 0.6) * 1e10)
              + make_interval(secs => floor(random() * 1000000) / 1000000) AS t FROM generate_series(1, 200000)
       UNION ALL SELECT unnest(ARRAY['1970-01-01 00:00:00+00', '1969-12-31 23:59:59.999999+00', '1969-12-31 23:59:59.9995+00',
-                                    '2026-03-29 00:59:59.999999+00', '2400-02-29 12:00:00.000001+00', '1800-01-01 00:00:00.000999+00']::timestamptz[]))
+                                    '2026-03-29 00:59:59.999999+00', '2400-02-29 12:00:00.000001+00', '1800-01-01 00:00:00.000999+00',
+                                    'infinity', '-infinity']::timestamptz[]))
     SELECT count(*)::int AS checked,
            count(*) FILTER (WHERE callqueue_epoch_ms(t) <> floor(extract(epoch FROM t - timestamptz '1970-01-01 00:00:00+00') * 1000))::int AS differ,
            count(*) FILTER (WHERE t < '1970-01-01')::int AS before_1970
       FROM t`);
-  expect(row).toMatchObject({ checked: 200006, differ: 0 });
+  expect(row).toMatchObject({ checked: 200008, differ: 0 });
   expect(row!.before_1970).toBeGreaterThan(10000);
+});
+
+it('scores an infinite instant as the numeric policy did: -infinity has waited longest and is urgent, an infinite deadline adds nothing', async () => {
+  // JavaScript has no infinite Date (new Date(-Infinity) is invalid), so the rule is stated here:
+  // base 1,000 + the waiting cap 4,000 + urgent 1,500; and the base alone.
+  const [row] = await db.sql(`
+    SELECT callqueue_policy_score('unsigned_users', '-infinity', 0, '-infinity', NULL, $1) AS unsigned,
+           callqueue_policy_score('outstanding_requests', $1, 0, NULL, 'infinity', $1) AS far_deadline,
+           callqueue_urgent_signature('-infinity', $1) AS urgent, callqueue_escalation('infinity', $1) AS escalation`, ['2026-12-02T12:00:00Z']);
+  expect(row).toEqual({ unsigned: 6500, far_deadline: 1000, urgent: true, escalation: 0 });
 });
