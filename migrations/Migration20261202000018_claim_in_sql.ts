@@ -116,7 +116,7 @@ const CLAIM_VERDICT = `
  * A queue event, as events.ts's pgNotifyPublisher sends it: the log row and its notification
  * (with the row's cursor), delivered when the transaction commits.
  */
-const PUBLISH_ENTRY = `
+export const PUBLISH_ENTRY = `
   CREATE FUNCTION callqueue_publish_entry(p_kind text, p_queue text, p_user bigint, p_entry bigint) RETURNS void
   LANGUAGE sql VOLATILE AS $$
     WITH logged AS (

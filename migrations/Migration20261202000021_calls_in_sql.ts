@@ -52,7 +52,7 @@ const TAKE_OUT = `
   END $$`;
 
 /* A conversion, as events.ts's pgNotifyPublisher sends it: the log row and its notification. */
-const PUBLISH_CONVERSION = `
+export const PUBLISH_CONVERSION = `
   CREATE FUNCTION callqueue_publish_conversion(p_conversion bigint) RETURNS void LANGUAGE sql VOLATILE AS $$
     WITH logged AS (INSERT INTO event_log (type, subject_id) VALUES ('CONVERSION_RECORDED', p_conversion) RETURNING id, txid)
     SELECT pg_notify('callqueue_events', jsonb_build_object('topic', 'conversionRecorded', 'conversionId', p_conversion,

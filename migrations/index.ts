@@ -23,6 +23,7 @@ import { Migration20261202000021_calls_in_sql } from './Migration20261202000021_
 import { Migration20261202000022_queue_inserts_by_statement } from './Migration20261202000022_queue_inserts_by_statement.js';
 import { Migration20261202000023_queue_live_counts } from './Migration20261202000023_queue_live_counts.js';
 import { Migration20261202000024_policy_in_float8 } from './Migration20261202000024_policy_in_float8.js';
+import { Migration20261202000025_events_after_commit } from './Migration20261202000025_events_after_commit.js';
 
 /**
  * Every migration, in order. Listed explicitly rather than discovered by glob so the same
@@ -53,4 +54,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000022_queue_inserts_by_statement', class: Migration20261202000022_queue_inserts_by_statement },
   { name: 'Migration20261202000023_queue_live_counts', class: Migration20261202000023_queue_live_counts },
   { name: 'Migration20261202000024_policy_in_float8', class: Migration20261202000024_policy_in_float8 },
+  { name: 'Migration20261202000025_events_after_commit', class: Migration20261202000025_events_after_commit },
 ];

@@ -57,11 +57,11 @@ it('runs the dashboard query in at most 6 statements, the same at 10, 100 and 50
   expect(new Set(counts).size).toBe(1);
 });
 
-it('claims in one statement: the lock, the pick, the live checks, the assignment, its lease and its event', async () => {
+it('claims in one statement — the lock, the pick, the live checks, the assignment, its lease and its event — and notifies after its commit in a second; refuses in one', async () => {
   const CLAIM = `mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id status } }`;
   const agent = String(await s.agent());
   let claimed: any;
-  expect(await statementsOf(async () => { claimed = (await server.admin.data(CLAIM, { a: agent })).assignNextUser; })).toBe(1);
+  expect(await statementsOf(async () => { claimed = (await server.admin.data(CLAIM, { a: agent })).assignNextUser; })).toBe(2);
   expect(claimed.status).toBe('ASSIGNED');
   // A refusal costs the same one statement (the agent already holds the most it may), and says
   // why in the database's words, without the statement's text.
@@ -71,12 +71,12 @@ it('claims in one statement: the lock, the pick, the live checks, the assignment
   expect(refusal.message).toBe(`agent ${agent} already holds 1 assigned entry (at most 1); record an outcome or release it first`);
 });
 
-it('releases in one statement, its refusals included', async () => {
+it('releases in one statement and notifies after its commit in a second; refuses in one', async () => {
   const agent = String(await s.agent());
   const claimed = (await server.admin.data(`mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`, { a: agent })).assignNextUser;
   const RELEASE = `mutation($e: ID!) { releaseEntry(entryId: $e) { id status } }`;
   let released: any;
-  expect(await statementsOf(async () => { released = (await server.admin.data(RELEASE, { e: claimed.id })).releaseEntry; })).toBe(1);
+  expect(await statementsOf(async () => { released = (await server.admin.data(RELEASE, { e: claimed.id })).releaseEntry; })).toBe(2);
   expect(released).toEqual({ id: claimed.id, status: 'PENDING' });
   let refusal: any;
   expect(await statementsOf(async () => { refusal = (await server.admin.request(RELEASE, { e: claimed.id })).errors?.[0]; })).toBe(1);
@@ -84,13 +84,13 @@ it('releases in one statement, its refusals included', async () => {
   expect(refusal.message).toBe(`queue entry ${claimed.id} is pending, not assigned`);
 });
 
-it('records an outcome in one statement, a conversion included, and its refusals', async () => {
+it('records an outcome in one statement (a conversion included) and notifies after its commit in a second; refuses in one', async () => {
   const agent = String(await s.agent());
   const OUTCOME = `mutation($e: ID!, $o: CallOutcome!) { recordCallOutcome(input: { entryId: $e, outcome: $o }) { entry { id status } } }`;
   for (const [outcome, status] of [['NO_ANSWER', 'PENDING'], ['ANSWERED', 'COMPLETED'], ['CONVERTED', 'REMOVED']] as const) {
     const claimed = (await server.admin.data(`mutation($a: ID!) { assignNextUser(agentId: $a, queueType: UNSIGNED_USERS) { id } }`, { a: agent })).assignNextUser;
     let recorded: any;
-    expect(await statementsOf(async () => { recorded = (await server.admin.data(OUTCOME, { e: claimed.id, o: outcome })).recordCallOutcome; })).toBe(1);
+    expect(await statementsOf(async () => { recorded = (await server.admin.data(OUTCOME, { e: claimed.id, o: outcome })).recordCallOutcome; })).toBe(2);
     expect(recorded.entry).toEqual({ id: claimed.id, status });
     let refusal: any;
     expect(await statementsOf(async () => { refusal = (await server.admin.request(OUTCOME, { e: claimed.id, o: outcome })).errors?.[0]; })).toBe(1);

@@ -352,3 +352,28 @@ it('conversionRecorded resumes after an event-log cursor: the conversions record
     await subscriber.dispose();
   }
 });
+
+it('a claim whose notification was never sent (its writer stopped after the commit) reaches live subscribers from the log, once', async () => {
+  // The hot writes notify after their commit (migration 0025): here the claim commits with its
+  // notification held, and nobody sends it — as if the instance died between the two statements.
+  const live = connect(server.app.url, TEST_ADMIN_KEY);
+  try {
+    const stream = live.subscribe(`subscription { queueChanged(queueType: UNSIGNED_USERS) { kind userId cursor } }`);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // subscribed
+    const added = await enqueue();
+    expect((await stream.next(5000)).data.queueChanged).toMatchObject({ kind: 'ENTRY_ADDED', userId: added.userId });
+    const agent = await s.agent();
+    const [claimed] = await server.db.sql(`
+      SELECT w.result->>'user_id' AS user_id, cardinality(callqueue_outbox_take()) AS held
+        FROM (SELECT callqueue_claim($1, 'unsigned_users', 'test', 1000, 50, 15, 900, 0, 1439, 100) AS result
+                FROM callqueue_outbox_open() OFFSET 0) w`, [agent]);
+    expect(claimed!.held).toBeGreaterThanOrEqual(1);
+    // Handed out at the listener's next safe point (EVENT_SAFE_POINT_MS), from the log.
+    const event = (await stream.next(15_000)).data.queueChanged;
+    expect(event).toMatchObject({ kind: 'ENTRY_ASSIGNED', userId: claimed!.user_id, cursor: expect.any(String) });
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // another safe point: not again
+    expect(stream.pending()).toBe(0);
+  } finally {
+    await live.dispose();
+  }
+});

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { receivedFromLog, type ReceivedEvent } from './events.js';
 import { isAfter, positionOf, type LogPosition } from './event-log.js';
-import { committedAfter, logPosition } from './events.sql.js';
+import { committedAfter, logPosition, unreceivedAfterCommit } from './events.sql.js';
 
 /**
  * What an instance's LISTEN connection missed, found in the event log. NOTIFY is not durable:
@@ -13,7 +13,9 @@ import { committedAfter, logPosition } from './events.sql.js';
  *
  * The safe position moves (advance) only while the connection stays up: it is the log's
  * commit-safe end (below the snapshot's xmin), all of whose events committed while this
- * instance listened or were caught up before.
+ * instance listened or were caught up before. The hot writes notify after their commit, so a
+ * writer that stops in between never sends its notification: advance hands such events out from
+ * the log as it passes them.
  */
 export class MissedEvents {
   private safe: LogPosition = { txid: '0', id: 0 };
@@ -28,8 +30,10 @@ export class MissedEvents {
   /** A notification arrived: false when its event was already handed out (drop it). */
   firstTime(cursor: string | undefined): boolean {
     if (cursor === undefined) return true;
-    if (this.received.has(cursor)) return false;
-    this.received.set(cursor, positionOf(cursor));
+    const position = positionOf(cursor);
+    // Up to the safe position every event has been handed out: received, or found in the log.
+    if (this.received.has(cursor) || !isAfter(position, this.safe)) return false;
+    this.received.set(cursor, position);
     return true;
   }
 
@@ -40,11 +44,16 @@ export class MissedEvents {
    * connection killed meanwhile fails the query (a client may learn of a killed backend late:
    * its own "still connected" is no proof).
    */
-  async advance(confirm: () => Promise<boolean>): Promise<void> {
+  async advance(confirm: () => Promise<boolean>): Promise<ReceivedEvent[]> {
     const position = await logPosition(this.em());
-    if (!position || !isAfter(position, this.safe) || !(await confirm())) return;
+    if (!position || !isAfter(position, this.safe) || !(await confirm())) return [];
+    // Notified after their commit (migration 0025): one whose sender stopped before sending it
+    // never comes. Those up to the new safe position are handed out now, from the log.
+    const received = [...this.received.keys()];
+    const late = (await unreceivedAfterCommit(this.em(), this.safe, position, received)).map(receivedFromLog);
     this.safe = position;
     for (const [cursor, p] of this.received) if (!isAfter(p, this.safe)) this.received.delete(cursor);
+    return late;
   }
 
   /** After a reconnect: the committed events after the safe position not received, in log order. */

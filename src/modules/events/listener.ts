@@ -65,7 +65,11 @@ export class EventListener {
         return false;
       }
     };
-    missed.advance(confirm).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
+    missed.advance(confirm).then((late) => {
+      if (late.length === 0) return;
+      this.options.logger.warn({ events: late.length }, 'events whose notification never came, handed out from the event log');
+      for (const event of late) this.options.hub.emit(event);
+    }).catch((error: unknown) => this.options.logger.warn({ err: error }, 'could not move the event safe position'));
   }
 
   async stop(): Promise<void> {

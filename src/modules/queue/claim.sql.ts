@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { queryOne, raw, sql, toDate } from '../../db/sql.js';
+import { writeThenNotify } from '../events/held-events.sql.js';
 import type { QueueSettings } from '../operation.js';
 import type { QueueType } from '../queue-type.js';
 import { entryFromImage, toEntryRecord, type EntryRow, type QueueEntryRecord } from './queue-entry.js';
@@ -45,17 +46,17 @@ export function toCandidate(row: CandidateRow): ClaimCandidate {
 
 /*
  * claim: the database's callqueue_claim (migration 0018) — lock, pick, live checks, defers and
- * removals, assignment, lease, transitions and events — in one statement; the assigned entry,
- * or null when none can be claimed.
+ * removals, assignment, lease, transitions and events — in one statement, its notifications sent
+ * after its commit (a second); the assigned entry, or null when none can be claimed.
  */
 export async function claim(
   em: EntityManager, agentId: number, queueType: QueueType, actor: string, settings: QueueSettings,
 ): Promise<QueueEntryRecord | null> {
-  const row = await queryOne<{ entry: Record<string, unknown> | null }>(em, sql`/* claim */
-    SELECT callqueue_claim(${agentId}, ${queueType}, ${actor}, ${settings.maxAssignedPerAgent}, ${settings.claimMaxChecks},
+  const entry = await writeThenNotify<Record<string, unknown> | null>(em, sql`/* claim */
+    callqueue_claim(${agentId}, ${queueType}, ${actor}, ${settings.maxAssignedPerAgent}, ${settings.claimMaxChecks},
       ${settings.preferredAgentGraceMinutes}, ${settings.leaseSeconds}, ${settings.window.startMinute}, ${settings.window.endMinute},
-      ${settings.dailyAttemptCap}) AS entry`);
-  return row?.entry ? entryFromImage(row.entry) : null;
+      ${settings.dailyAttemptCap})`);
+  return entry ? entryFromImage(entry) : null;
 }
 
 /* lockAssignedEntry: the database's callqueue_lock_assigned_entry (migration 0018), its refusals included. */
@@ -65,9 +66,8 @@ export async function lockAssigned(em: EntityManager, entryId: number, agentId: 
   return entryFromImage(row!.entry);
 }
 
-/* release: the database's callqueue_release (migration 0018) — the lock, its refusals, the release and its event. */
+/* release: the database's callqueue_release (migration 0018) — the lock, its refusals, the release and its event (notified after the commit). */
 export async function release(em: EntityManager, entryId: number, agentId: number | null): Promise<QueueEntryRecord> {
-  const row = await queryOne<{ entry: Record<string, unknown> }>(em, sql`/* release */
-    SELECT callqueue_release(${entryId}, ${agentId}::bigint) AS entry`);
-  return entryFromImage(row!.entry);
+  return entryFromImage(await writeThenNotify<Record<string, unknown>>(em, sql`/* release */
+    callqueue_release(${entryId}, ${agentId}::bigint)`));
 }
