@@ -6,7 +6,11 @@ import { connect, type Subscriber } from '../support/subscriber.js';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', QUEUE_SAMPLE_CRON: '', LINES_JOB_CRON: '', CALLBACK_JOB_CRON: '' });
+  // Nothing else of the server's sends statements meanwhile: the count is the subscriptions' alone.
+  server = await startTestServer({
+    MIGRATION_PHASE_POLL_MS: '3600000', WEBHOOK_POLL_MS: '3600000', EVENT_SAFE_POINT_MS: '3600000', QUEUE_SAMPLE_CRON: '', LINES_JOB_CRON: '',
+    CALLBACK_JOB_CRON: '', LEASE_JOB_CRON: '', LIVE_COUNTS_CRON: '', PRIORITY_REFRESH_CRON: '', REPOPULATE_CRON: '',
+  });
 });
 afterAll(() => server.close());
 

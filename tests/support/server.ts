@@ -28,7 +28,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
     // Tests drive one key hard on purpose; the limits have tests of their own.
     RATE_LIMIT_PER_MINUTE: '0', MAX_WS_CONNECTIONS_PER_KEY: '1000',
     // Jobs whose statements would land inside measured requests: on where a test asks.
-    LEASE_JOB_CRON: '', QUEUE_SAMPLE_CRON: '',
+    LEASE_JOB_CRON: '', QUEUE_SAMPLE_CRON: '', LIVE_COUNTS_CRON: '',
     DB_POOL_SIZE: '10', ...env,
   });
 }
