@@ -35,42 +35,19 @@ const ELAPSED_MS = `
     SELECT callqueue_epoch_ms(a) - callqueue_epoch_ms(b)
   $$`;
 
-const URGENT_SIGNATURE_F8 = `
-  CREATE OR REPLACE FUNCTION callqueue_urgent_signature(missing_since timestamptz, at timestamptz) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-    $$ SELECT missing_since IS NOT NULL AND callqueue_elapsed_ms(at, missing_since) >= 14 * 86400000 $$`;
-
-const ESCALATION_F8 = `
-  CREATE OR REPLACE FUNCTION callqueue_escalation(deadline timestamptz, at timestamptz) RETURNS smallint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-      SELECT (CASE WHEN deadline IS NULL THEN 0
-                   WHEN callqueue_elapsed_ms(deadline, at) <= 2 * 86400000 THEN 2
-                   WHEN callqueue_elapsed_ms(deadline, at) <= 7 * 86400000 THEN 1
-                   ELSE 0 END)::smallint $$`;
-
-const POLICY_SCORE_F8 = `
-  CREATE OR REPLACE FUNCTION callqueue_policy_score(queue_type text, waiting_since timestamptz, total_attempts integer,
-                                                    signature_missing_since timestamptz, deadline timestamptz, at timestamptz)
-    RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT least(9999, greatest(0,
-             1000
-             + least(4000, CASE WHEN waiting_since IS NULL THEN 0
-                                ELSE greatest(0, floor(callqueue_elapsed_ms(at, waiting_since) / 3600000)) END * 25)
-             - least(1500, greatest(0, total_attempts) * 150)
-             + CASE WHEN queue_type = 'unsigned_users'
-                    THEN CASE WHEN callqueue_urgent_signature(signature_missing_since, at) THEN 1500 ELSE 0 END
-                    ELSE callqueue_escalation(deadline, at) * 800
-                         + CASE WHEN deadline IS NULL THEN 0
-                                WHEN callqueue_elapsed_ms(deadline, at) <= 0 THEN 2000
-                                WHEN callqueue_elapsed_ms(deadline, at) < 7 * 86400000
-                                  THEN floor(2000 * (1 - callqueue_elapsed_ms(deadline, at) / (7 * 86400000)::float8) + 0.5)
-                                ELSE 0 END
-               END))::integer
-  $$`;
+/*
+ * Migration 0007's three functions, the same text on callqueue_elapsed_ms (float8) instead of
+ * callqueue_ms (numeric): one rule, written once. The deadline's float8 arithmetic was already
+ * float8; only its cast back to numeric goes.
+ */
+const inFloat8 = (body: string) => body
+  .replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION')
+  .replaceAll('callqueue_ms(', 'callqueue_elapsed_ms(')
+  .replace(' + 0.5)::numeric', ' + 0.5)');
 
 export class Migration20261202000024_policy_in_float8 extends Migration {
   override async up(): Promise<void> {
-    for (const statement of [EPOCH_MS, ELAPSED_MS, URGENT_SIGNATURE_F8, ESCALATION_F8, POLICY_SCORE_F8]) this.addSql(statement);
+    for (const statement of [EPOCH_MS, ELAPSED_MS, ...[URGENT_SIGNATURE, ESCALATION, POLICY_SCORE].map(inFloat8)]) this.addSql(statement);
   }
 
   override async down(): Promise<void> {

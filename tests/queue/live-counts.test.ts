@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seed } from '../support/seed.js';
+import { QUEUE_TABLE } from '../../src/modules/queue-type.js';
 
 /**
  * The maintained live counts (migration 0023) against the entries themselves, after raw SQL of
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const TABLES = { unsigned_users: 'unsigned_users_queue', outstanding_requests: 'outstanding_requests_queue' } as const;
+const TABLES = QUEUE_TABLE.separated;
 
 async function expectCountsRight(): Promise<void> {
   for (const [queue, table] of Object.entries(TABLES)) {

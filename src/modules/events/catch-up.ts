@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { receivedFromLog, type ReceivedEvent } from './events.js';
+import { NOTIFIED_AFTER_COMMIT, receivedFromLog, type ReceivedEvent } from './events.js';
 import { isAfter, positionOf, type LogPosition } from './event-log.js';
 import { committedAfter, logPosition, unreceivedAfterCommit } from './events.sql.js';
 
@@ -49,8 +49,8 @@ export class MissedEvents {
     if (!position || !isAfter(position, this.safe) || !(await confirm())) return [];
     // Notified after their commit (migration 0025): one whose sender stopped before sending it
     // never comes. Those up to the new safe position are handed out now, from the log.
-    const received = [...this.received.keys()];
-    const late = (await unreceivedAfterCommit(this.em(), this.safe, position, received)).map(receivedFromLog);
+    const received = [...this.received].filter(([, p]) => !isAfter(p, position)).map(([cursor]) => cursor);
+    const late = (await unreceivedAfterCommit(this.em(), this.safe, position, NOTIFIED_AFTER_COMMIT, received)).map(receivedFromLog);
     this.safe = position;
     for (const [cursor, p] of this.received) if (!isAfter(p, this.safe)) this.received.delete(cursor);
     return late;

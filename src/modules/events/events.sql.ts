@@ -110,17 +110,17 @@ export async function committedAfter(em: EntityManager, after: { txid: string; i
 }
 
 /*
- * unreceivedAfterCommit: the events in (from, to] whose notifications are sent after their
- * write's commit (migration 0025: queue changes, conversions) and whose cursors are not among
- * `received` — a notification that was never sent because its sender stopped between the two.
+ * unreceivedAfterCommit: the events of `types` in (from, to] — those whose notifications are
+ * sent after their write's commit (migration 0025) — whose cursors are not among `received`: a
+ * notification that was never sent because its sender stopped between the two.
  */
 export async function unreceivedAfterCommit(
-  em: EntityManager, from: { txid: string; id: number }, to: { txid: string; id: number }, received: string[],
+  em: EntityManager, from: { txid: string; id: number }, to: { txid: string; id: number }, types: readonly string[], received: string[],
 ): Promise<EventRow[]> {
   return queryRows<EventRow>(em, sql`/* unreceivedAfterCommit */
     SELECT ${EVENT_COLUMNS} FROM event_log
      WHERE (txid, id) > (${from.txid}::xid8, ${from.id}::bigint) AND (txid, id) <= (${to.txid}::xid8, ${to.id}::bigint)
-       AND (type LIKE 'ENTRY\\_%' OR type IN ('QUEUE_REPOPULATED', 'CONVERSION_RECORDED'))
+       AND type = ANY(${types}::text[])
        AND txid::text || ':' || id NOT IN (SELECT unnest(${received}::text[]))
      ORDER BY ${LOG_ORDER}`);
 }

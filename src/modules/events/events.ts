@@ -62,6 +62,9 @@ const QUEUE_KINDS: ReadonlySet<string> = new Set<QueueEventKind>([
 ]);
 export const isQueueKind = (type: string): type is QueueEventKind => QUEUE_KINDS.has(type);
 
+/** The logged types whose notifications hot writes send after their commit (migration 0025's callqueue_send). */
+export const NOTIFIED_AFTER_COMMIT: readonly string[] = [...QUEUE_KINDS, 'CONVERSION_RECORDED'];
+
 /** The event a log row records, as an instance would have received it (the inverse of loggedAs). */
 export function receivedFromLog(row: EventRow): ReceivedEvent {
   const stamp = { at: toDate(row.at)!.toISOString(), cursor: `${row.txid}:${row.id}` };
